@@ -1,0 +1,116 @@
+//! MCP servers: how to reach one (stdio command or URL), its roots, and whether the user trusts its command line.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::string_enum::string_enum;
+
+string_enum! {
+    /// How AgentLoom talks to an MCP server.
+    pub enum Transport ("transport") {
+        /// A child process speaking JSON-RPC on stdin/stdout.
+        Stdio = "stdio",
+        /// The legacy HTTP + server-sent events transport.
+        Sse = "sse",
+        /// Streamable HTTP.
+        Http = "http",
+    }
+}
+
+string_enum! {
+    /// Where a server definition came from: typed by the user, or brought in by an import.
+    pub enum ServerOrigin ("server origin") {
+        User = "user",
+        Import = "import",
+    }
+}
+
+/// What a user writes to define an MCP server. Env and header values are literals or secret
+/// references (`env:VAR`, `keyring:...`); a name that suggests a secret must use a reference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct McpServerSpec {
+    pub name: String,
+    pub transport: Transport,
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub cwd: Option<String>,
+    pub url: Option<String>,
+    pub headers: BTreeMap<String, String>,
+    pub root_paths: Vec<String>,
+    /// The LLM config that answers the server's sampling requests.
+    pub sampling_llm: Option<String>,
+    pub init_timeout_secs: f64,
+}
+
+impl McpServerSpec {
+    /// A stdio server started with `command args...`.
+    pub fn stdio(name: impl Into<String>, command: impl Into<String>, args: Vec<String>) -> Self {
+        McpServerSpec {
+            command: Some(command.into()),
+            args,
+            ..McpServerSpec::empty(name.into(), Transport::Stdio)
+        }
+    }
+
+    /// A server reached over HTTP at `url` (`transport` is `Http` or `Sse`).
+    pub fn remote(name: impl Into<String>, transport: Transport, url: impl Into<String>) -> Self {
+        McpServerSpec { url: Some(url.into()), ..McpServerSpec::empty(name.into(), transport) }
+    }
+
+    fn empty(name: String, transport: Transport) -> Self {
+        McpServerSpec {
+            name,
+            transport,
+            command: None,
+            args: Vec::new(),
+            env: BTreeMap::new(),
+            cwd: None,
+            url: None,
+            headers: BTreeMap::new(),
+            root_paths: Vec::new(),
+            sampling_llm: None,
+            init_timeout_secs: DEFAULT_INIT_TIMEOUT_SECS,
+        }
+    }
+
+    /// What the user approves when trusting an imported stdio server: the exact command line,
+    /// working directory and the names (not values) of its environment variables.
+    pub fn launch_fingerprint(&self) -> String {
+        serde_json::json!({
+            "command": self.command,
+            "args": self.args,
+            "cwd": self.cwd,
+            "env_names": self.env.keys().collect::<Vec<_>>(),
+        })
+        .to_string()
+    }
+}
+
+/// How long a server may take to answer `initialize`, unless its row says otherwise.
+pub const DEFAULT_INIT_TIMEOUT_SECS: f64 = 30.0;
+
+/// An MCP server row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct McpServer {
+    pub id: i64,
+    #[serde(flatten)]
+    pub spec: McpServerSpec,
+    pub origin: ServerOrigin,
+    /// The launch fingerprint the user approved, if any.
+    pub trusted_launch: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl McpServer {
+    /// Whether AgentLoom may start this server: remote servers and those the user typed always;
+    /// imported stdio servers only once the user approved exactly their current command line.
+    pub fn may_launch(&self) -> bool {
+        self.spec.transport != Transport::Stdio
+            || self.origin == ServerOrigin::User
+            || self.trusted_launch.as_deref() == Some(self.spec.launch_fingerprint().as_str())
+    }
+}

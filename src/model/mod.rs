@@ -1,0 +1,29 @@
+//! Domain types: definitions (agents, links, workflows, LLM configs, MCP servers), the vocabularies of
+//! runs, and structure validation. Pure: no IO, no SQL.
+
+mod agent;
+mod link;
+mod llm_config;
+mod mcp_server;
+mod names;
+mod runtime;
+mod secret;
+mod settings;
+mod string_enum;
+mod validate;
+mod workflow;
+
+pub use agent::{Agent, AgentKind, AgentMcpServer, AgentSpec, JsonObject, LlmOverride};
+pub use link::{Link, LinkKind};
+pub use llm_config::{LlmConfig, LlmConfigSpec, LlmPurpose, ProviderKind};
+pub use mcp_server::{DEFAULT_INIT_TIMEOUT_SECS, McpServer, McpServerSpec, ServerOrigin, Transport};
+pub use names::{MAX_NAME_LEN, check_name};
+pub use runtime::{
+    HumanInputSource, HumanInputStatus, LogLevel, Role, RunOrigin, RunStatus, SessionStatus,
+    SpanKind,
+};
+pub use secret::{NotASecretRef, SecretRef, name_suggests_secret, redact};
+pub use settings::{RATINGS, check_link_properties, check_options, check_request_params};
+pub use string_enum::UnknownVariant;
+pub use validate::{GraphAgent, GraphLink, Problem, Severity, Subject, not_allowed_message, validate};
+pub use workflow::{NodePosition, Workflow, WorkflowSpec};
