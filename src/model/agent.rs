@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use super::link::LinkKind;
 use super::llm_config::LlmPurpose;
+use super::names::check_name;
+use super::settings::{check_options, check_request_params};
 use super::string_enum::string_enum;
 
 string_enum! {
@@ -102,6 +104,16 @@ impl AgentSpec {
             human_input: false,
             public: false,
         }
+    }
+}
+
+impl AgentSpec {
+    /// Every problem with this spec on its own (its name, options and request parameters).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = check_name("agent", &self.name).err().into_iter().collect();
+        problems.extend(check_options(self.kind, &self.options));
+        problems.extend(check_request_params(&self.request_params));
+        problems
     }
 }
 

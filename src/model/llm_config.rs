@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use super::agent::JsonObject;
+use super::names::{check_name, check_url};
 use super::secret::SecretRef;
+use super::settings::check_request_params;
 use super::string_enum::string_enum;
 
 string_enum! {
@@ -70,6 +72,32 @@ impl LlmConfigSpec {
             input_price_per_mtok: None,
             output_price_per_mtok: None,
         }
+    }
+}
+
+impl LlmConfigSpec {
+    /// Every problem with this spec on its own.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = check_name("LLM config", &self.name)
+            .err()
+            .into_iter()
+            .collect();
+        if self.model.trim().is_empty() {
+            problems.push("model must not be empty".into());
+        }
+        if let Some(url) = &self.base_url {
+            problems.extend(check_url("base URL", url));
+        }
+        problems.extend(check_request_params(&self.request_params));
+        for (what, price) in [
+            ("input price", self.input_price_per_mtok),
+            ("output price", self.output_price_per_mtok),
+        ] {
+            if price.is_some_and(|p| !(p >= 0.0 && p.is_finite())) {
+                problems.push(format!("{what} must be a non-negative number"));
+            }
+        }
+        problems
     }
 }
 

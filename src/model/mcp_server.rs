@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::names::{check_name, check_url};
+use super::secret::{SecretRef, name_suggests_secret};
 use super::string_enum::string_enum;
 
 string_enum! {
@@ -56,7 +58,10 @@ impl McpServerSpec {
 
     /// A server reached over HTTP at `url` (`transport` is `Http` or `Sse`).
     pub fn remote(name: impl Into<String>, transport: Transport, url: impl Into<String>) -> Self {
-        McpServerSpec { url: Some(url.into()), ..McpServerSpec::empty(name.into(), transport) }
+        McpServerSpec {
+            url: Some(url.into()),
+            ..McpServerSpec::empty(name.into(), transport)
+        }
     }
 
     fn empty(name: String, transport: Transport) -> Self {
@@ -86,6 +91,67 @@ impl McpServerSpec {
         })
         .to_string()
     }
+}
+
+impl McpServerSpec {
+    /// Every problem with this spec on its own, including literal values where a secret
+    /// reference is required.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = check_name("MCP server", &self.name)
+            .err()
+            .into_iter()
+            .collect();
+        match self.transport {
+            Transport::Stdio => {
+                if self.command.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                    problems.push("a stdio server needs a command".into());
+                }
+                if self.url.is_some() {
+                    problems.push("a stdio server takes a command, not a URL".into());
+                }
+            }
+            Transport::Http | Transport::Sse => {
+                match &self.url {
+                    Some(url) => problems.extend(check_url("URL", url)),
+                    None => problems.push(format!("an {} server needs a URL", self.transport)),
+                }
+                if self.command.is_some() {
+                    problems.push(format!(
+                        "an {} server takes a URL, not a command",
+                        self.transport
+                    ));
+                }
+            }
+        }
+        for (what, values) in [("env", &self.env), ("header", &self.headers)] {
+            for (key, value) in values {
+                if name_suggests_secret(key) && value.parse::<SecretRef>().is_err() {
+                    problems.push(format!(
+                        "{what} {key} looks like a secret; store a reference instead of the value, \
+                         e.g. {key}=env:{} (the value is read from that variable at connect time)",
+                        env_var_for(key)
+                    ));
+                }
+            }
+        }
+        if !(self.init_timeout_secs > 0.0 && self.init_timeout_secs.is_finite()) {
+            problems.push("init timeout must be a positive number of seconds".into());
+        }
+        problems
+    }
+}
+
+/// The environment variable a reference for `key` would name: `Authorization` → `AUTHORIZATION`.
+pub fn env_var_for(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// How long a server may take to answer `initialize`, unless its row says otherwise.

@@ -16,8 +16,10 @@ mod workflow;
 pub use agent::{Agent, AgentKind, AgentMcpServer, AgentSpec, JsonObject, LlmOverride};
 pub use link::{Link, LinkKind};
 pub use llm_config::{LlmConfig, LlmConfigSpec, LlmPurpose, ProviderKind};
-pub use mcp_server::{DEFAULT_INIT_TIMEOUT_SECS, McpServer, McpServerSpec, ServerOrigin, Transport};
-pub use names::{MAX_NAME_LEN, check_name};
+pub use mcp_server::{
+    DEFAULT_INIT_TIMEOUT_SECS, McpServer, McpServerSpec, ServerOrigin, Transport, env_var_for,
+};
+pub use names::{MAX_NAME_LEN, check_name, check_url};
 pub use runtime::{
     HumanInputSource, HumanInputStatus, LogLevel, Role, RunOrigin, RunStatus, SessionStatus,
     SpanKind,
@@ -25,5 +27,7 @@ pub use runtime::{
 pub use secret::{NotASecretRef, SecretRef, name_suggests_secret, redact};
 pub use settings::{RATINGS, check_link_properties, check_options, check_request_params};
 pub use string_enum::UnknownVariant;
-pub use validate::{GraphAgent, GraphLink, Problem, Severity, Subject, not_allowed_message, validate};
+pub use validate::{
+    GraphAgent, GraphLink, Problem, Severity, Subject, not_allowed_message, validate,
+};
 pub use workflow::{NodePosition, Workflow, WorkflowSpec};

@@ -78,7 +78,8 @@ impl fmt::Display for Problem {
 /// Every problem of the graph made of `agents` and `links`, sorted by subject.
 pub fn validate(agents: &[GraphAgent], links: &[GraphLink]) -> Vec<Problem> {
     let mut problems = BTreeSet::new();
-    let by_name: BTreeMap<&str, &GraphAgent> = agents.iter().map(|a| (a.name.as_str(), a)).collect();
+    let by_name: BTreeMap<&str, &GraphAgent> =
+        agents.iter().map(|a| (a.name.as_str(), a)).collect();
     let mut children: BTreeMap<&str, Vec<&GraphLink>> = BTreeMap::new();
 
     for link in links {
@@ -103,12 +104,17 @@ pub fn validate(agents: &[GraphAgent], links: &[GraphLink]) -> Vec<Problem> {
     }
 
     for agent in agents {
-        let own = children.get(agent.name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let own = children
+            .get(agent.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         check_agent(agent, own, &mut problems);
     }
     for cycle in find_cycles(&children) {
         problems.insert(Problem {
-            subject: Subject::Agent { name: cycle[0].to_owned() },
+            subject: Subject::Agent {
+                name: cycle[0].to_owned(),
+            },
             severity: Severity::Conflict,
             message: format!("is part of a cycle: {}", cycle.join(" → ")),
         });
@@ -126,9 +132,15 @@ pub fn not_allowed_message(parent: AgentKind, link: LinkKind) -> String {
 }
 
 fn check_agent(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet<Problem>) {
-    let subject = Subject::Agent { name: agent.name.clone() };
+    let subject = Subject::Agent {
+        name: agent.name.clone(),
+    };
     let mut report = |severity, message: String| {
-        problems.insert(Problem { subject: subject.clone(), severity, message });
+        problems.insert(Problem {
+            subject: subject.clone(),
+            severity,
+            message,
+        });
     };
     let count = |kind: LinkKind| links.iter().filter(|l| l.kind == kind).count();
 
@@ -139,11 +151,17 @@ fn check_agent(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet
         report(Severity::Conflict, message);
     }
     if agent.kind.calls_llm(count(LinkKind::RoutesTo)) && !agent.has_llm {
-        report(Severity::Incomplete, format!("a {} agent needs an LLM config", agent.kind));
+        report(
+            Severity::Incomplete,
+            format!("a {} agent needs an LLM config", agent.kind),
+        );
     }
     let mut at_least_one = |kind: LinkKind, what: &str| {
         if count(kind) == 0 {
-            report(Severity::Incomplete, format!("needs at least one {what} ({kind} link)"));
+            report(
+                Severity::Incomplete,
+                format!("needs at least one {what} ({kind} link)"),
+            );
         }
     };
     match agent.kind {
@@ -153,9 +171,10 @@ fn check_agent(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet
         AgentKind::Router => at_least_one(LinkKind::RoutesTo, "route"),
         AgentKind::Orchestrator => at_least_one(LinkKind::Orchestrates, "worker"),
         AgentKind::EvaluatorOptimizer => {
-            for (kind, role) in
-                [(LinkKind::GeneratorForEval, "a generator"), (LinkKind::EvaluatorForGen, "an evaluator")]
-            {
+            for (kind, role) in [
+                (LinkKind::GeneratorForEval, "a generator"),
+                (LinkKind::EvaluatorForGen, "an evaluator"),
+            ] {
                 if count(kind) == 0 {
                     report(Severity::Incomplete, format!("needs {role} ({kind} link)"));
                 }
@@ -167,7 +186,11 @@ fn check_agent(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet
 
 fn check_link_counts(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet<Problem>) {
     let mut report = |link: &GraphLink, severity, message: String| {
-        problems.insert(Problem { subject: Subject::Link(link.clone()), severity, message });
+        problems.insert(Problem {
+            subject: Subject::Link(link.clone()),
+            severity,
+            message,
+        });
     };
     let single = [
         (LinkKind::FanInFrom, "fan-in"),
@@ -267,12 +290,20 @@ mod tests {
     }
 
     fn link(parent: &str, kind: LinkKind, child: &str, order: Option<i64>) -> GraphLink {
-        GraphLink { parent: parent.into(), child: child.into(), kind, order }
+        GraphLink {
+            parent: parent.into(),
+            child: child.into(),
+            kind,
+            order,
+        }
     }
 
     /// Validates the graph and compares the rendered problems with `expected`.
     fn check(agents: &[GraphAgent], links: &[GraphLink], expected: &[&str]) {
-        let problems: Vec<String> = validate(agents, links).iter().map(ToString::to_string).collect();
+        let problems: Vec<String> = validate(agents, links)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(problems, expected);
     }
 
@@ -371,11 +402,18 @@ mod tests {
     fn a_single_route_needs_no_llm() {
         let mut router = agent("r", AgentKind::Router);
         router.has_llm = false;
-        let agents = [router, agent("a", AgentKind::Basic), agent("b", AgentKind::Basic)];
+        let agents = [
+            router,
+            agent("a", AgentKind::Basic),
+            agent("b", AgentKind::Basic),
+        ];
         check(&agents, &[link("r", LinkKind::RoutesTo, "a", None)], &[]);
         check(
             &agents,
-            &[link("r", LinkKind::RoutesTo, "a", None), link("r", LinkKind::RoutesTo, "b", None)],
+            &[
+                link("r", LinkKind::RoutesTo, "a", None),
+                link("r", LinkKind::RoutesTo, "b", None),
+            ],
             &["agent \"r\": a router agent needs an LLM config"],
         );
     }

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::names::{check_name, check_url};
+
 /// What a user writes to define a workflow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkflowSpec {
@@ -11,6 +13,20 @@ pub struct WorkflowSpec {
     pub root: String,
     /// Where the service POSTs a run summary when a run ends.
     pub webhook_url: Option<String>,
+}
+
+impl WorkflowSpec {
+    /// Every problem with this spec on its own.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = check_name("workflow", &self.name)
+            .err()
+            .into_iter()
+            .collect();
+        if let Some(url) = &self.webhook_url {
+            problems.extend(check_url("webhook URL", url));
+        }
+        problems
+    }
 }
 
 /// A workflow row.

@@ -1,1 +1,126 @@
-//! placeholder
+//! The store: the only module that speaks SQL. It opens and migrates the database file and offers
+//! typed reads and writes inside transactions that the `read` / `write` closures own.
+
+mod agents;
+mod checks;
+mod convert;
+mod error;
+mod history;
+mod layout;
+mod links;
+mod llm_configs;
+mod mcp_servers;
+mod open;
+pub mod schema;
+mod workflows;
+
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use checks::Counts;
+pub use error::{Result, StoreError};
+pub use history::HistoryEntry;
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+
+/// What a write did to a definition that it creates or updates by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// One AgentLoom database: a connection and where it came from.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+    read_only: bool,
+}
+
+impl Store {
+    /// Opens (creating or upgrading as needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let (conn, read_only) = open::open_file(path)?;
+        Ok(Store {
+            conn,
+            path: Some(path.to_owned()),
+            read_only,
+        })
+    }
+
+    /// A private database in memory, at the current schema.
+    pub fn open_in_memory() -> Result<Store> {
+        Ok(Store {
+            conn: open::open_memory()?,
+            path: None,
+            read_only: false,
+        })
+    }
+
+    /// The file this store reads and writes, if it is not in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Whether the file is read-only, so that every write is refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Runs `f` on a consistent snapshot of the database.
+    pub fn read<T>(&self, f: impl FnOnce(&Reader<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        let result = f(&Reader { tx: &tx });
+        // A read transaction has nothing to keep: dropping it rolls back.
+        drop(tx);
+        result
+    }
+
+    /// Runs `f` in a write transaction: committed when `f` succeeds, rolled back, leaving
+    /// every stored row as it was, when it fails. `action` names the write for error messages.
+    pub fn write<T>(
+        &mut self,
+        action: &'static str,
+        f: impl FnOnce(&Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        if self.read_only {
+            let path = self.path.clone().unwrap_or_default();
+            return Err(StoreError::ReadOnly { path, action });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&Writer {
+            reader: Reader { tx: &tx },
+        })?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+/// Typed queries inside a transaction.
+pub struct Reader<'t> {
+    tx: &'t Transaction<'t>,
+}
+
+/// Typed changes inside a write transaction; every query of [`Reader`] too.
+pub struct Writer<'t> {
+    reader: Reader<'t>,
+}
+
+impl<'t> Deref for Writer<'t> {
+    type Target = Reader<'t>;
+
+    fn deref(&self) -> &Reader<'t> {
+        &self.reader
+    }
+}
+
+impl Reader<'_> {
+    fn conn(&self) -> &Connection {
+        self.tx
+    }
+}

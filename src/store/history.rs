@@ -1,0 +1,76 @@
+//! Definition versions: the snapshots the schema's triggers append on every change, read back.
+
+use rusqlite::{Row, params};
+use serde::Serialize;
+
+use super::Reader;
+use super::convert::json;
+use super::error::Result;
+
+/// One recorded version of a definition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// Position of this change among all definition changes of the file.
+    pub revision: i64,
+    /// `llm_config`, `mcp_server`, `agent`, `agent_link` or `workflow`.
+    pub entity: String,
+    pub entity_id: i64,
+    pub version: i64,
+    /// `insert`, `update` or `delete`.
+    pub operation: String,
+    /// The row as it was after the change (before it, for a delete).
+    pub row: serde_json::Value,
+    pub changed_at: String,
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
+    Ok(HistoryEntry {
+        revision: row.get(0)?,
+        entity: row.get(1)?,
+        entity_id: row.get(2)?,
+        version: row.get(3)?,
+        operation: row.get(4)?,
+        row: json(row, 5)?,
+        changed_at: row.get(6)?,
+    })
+}
+
+impl Reader<'_> {
+    /// The revision of the latest definition change (0 before any): what a run starting now runs.
+    pub fn current_revision(&self) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT ifnull(max(revision), 0) FROM definition_history",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Every recorded version of one definition, oldest first.
+    pub fn history(&self, entity: &str, entity_id: i64) -> Result<Vec<HistoryEntry>> {
+        let mut statement = self.conn().prepare(
+            "SELECT revision, entity, entity_id, version, operation, row_json, changed_at
+             FROM definition_history WHERE entity = ?1 AND entity_id = ?2 ORDER BY revision",
+        )?;
+        let rows = statement.query_map(params![entity, entity_id], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The definition `entity` #`entity_id` as it stood at `revision`, or `None` if it did not exist then.
+    pub fn version_at(
+        &self,
+        entity: &str,
+        entity_id: i64,
+        revision: i64,
+    ) -> Result<Option<HistoryEntry>> {
+        let mut statement = self.conn().prepare(
+            "SELECT revision, entity, entity_id, version, operation, row_json, changed_at
+             FROM definition_history WHERE entity = ?1 AND entity_id = ?2 AND revision <= ?3
+             ORDER BY revision DESC LIMIT 1",
+        )?;
+        let entry = statement
+            .query_map(params![entity, entity_id, revision], from_row)?
+            .next()
+            .transpose()?;
+        Ok(entry.filter(|e| e.operation != "delete"))
+    }
+}

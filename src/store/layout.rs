@@ -1,0 +1,66 @@
+//! Canvas layout rows: where each agent's node sits on a workflow's canvas.
+
+use std::collections::BTreeMap;
+
+use rusqlite::params;
+
+use super::error::Result;
+use super::{Reader, Writer};
+use crate::model::NodePosition;
+
+impl Reader<'_> {
+    /// The position of every node on the canvas of the workflow called `workflow`, by agent name.
+    pub fn layout(&self, workflow: &str) -> Result<BTreeMap<String, NodePosition>> {
+        let id = self.workflow(workflow)?.id;
+        let mut statement = self.conn().prepare(
+            "SELECT a.name, n.x, n.y FROM canvas_nodes n JOIN agents a ON a.id = n.agent_id
+             WHERE n.workflow_id = ?1 ORDER BY a.name",
+        )?;
+        let rows = statement.query_map([id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                NodePosition {
+                    x: row.get(1)?,
+                    y: row.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Writer<'_> {
+    /// Places the node of `agent` on the canvas of `workflow`.
+    pub fn set_node_position(
+        &self,
+        workflow: &str,
+        agent: &str,
+        position: NodePosition,
+    ) -> Result<()> {
+        let workflow_id = self.workflow(workflow)?.id;
+        let agent_id = self.agent_id(agent)?;
+        self.conn().execute(
+            "INSERT INTO canvas_nodes (workflow_id, agent_id, x, y) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (workflow_id, agent_id) DO UPDATE SET x = excluded.x, y = excluded.y",
+            params![workflow_id, agent_id, position.x, position.y],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces the whole layout of `workflow` with `positions`.
+    pub fn set_layout(
+        &self,
+        workflow: &str,
+        positions: &BTreeMap<String, NodePosition>,
+    ) -> Result<()> {
+        let workflow_id = self.workflow(workflow)?.id;
+        self.conn().execute(
+            "DELETE FROM canvas_nodes WHERE workflow_id = ?1",
+            [workflow_id],
+        )?;
+        for (agent, position) in positions {
+            self.set_node_position(workflow, agent, *position)?;
+        }
+        Ok(())
+    }
+}

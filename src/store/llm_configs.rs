@@ -1,0 +1,200 @@
+//! LLM config rows: read, create, update, upsert and delete (refused while agents or servers use one).
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::convert::{json, to_json, word, word_opt};
+use super::error::{Result, StoreError};
+use super::{Outcome, Reader, Writer};
+use crate::model::{LlmConfig, LlmConfigSpec};
+
+const WHAT: &str = "LLM config";
+
+const COLUMNS: &str = "id, name, provider, model, base_url, api_key_ref, request_params, provider_options, \
+                       input_price_per_mtok, output_price_per_mtok, version, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<LlmConfig> {
+    Ok(LlmConfig {
+        id: row.get(0)?,
+        spec: LlmConfigSpec {
+            name: row.get(1)?,
+            provider: word(row, 2)?,
+            model: row.get(3)?,
+            base_url: row.get(4)?,
+            api_key_ref: word_opt(row, 5)?,
+            request_params: json(row, 6)?,
+            provider_options: json(row, 7)?,
+            input_price_per_mtok: row.get(8)?,
+            output_price_per_mtok: row.get(9)?,
+        },
+        version: row.get(10)?,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
+    })
+}
+
+impl Reader<'_> {
+    /// Every LLM config, by name.
+    pub fn llm_configs(&self) -> Result<Vec<LlmConfig>> {
+        let sql = format!("SELECT {COLUMNS} FROM llm_configs ORDER BY name");
+        let mut statement = self.conn().prepare(&sql)?;
+        let rows = statement
+            .query_map([], from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The LLM config called `name`, if there is one.
+    pub fn find_llm_config(&self, name: &str) -> Result<Option<LlmConfig>> {
+        let sql = format!("SELECT {COLUMNS} FROM llm_configs WHERE name = ?1");
+        Ok(self.conn().query_row(&sql, [name], from_row).optional()?)
+    }
+
+    /// The LLM config called `name`.
+    pub fn llm_config(&self, name: &str) -> Result<LlmConfig> {
+        self.find_llm_config(name)?.ok_or_else(|| not_found(name))
+    }
+
+    pub(super) fn llm_config_id(&self, name: &str) -> Result<i64> {
+        self.conn()
+            .query_row(
+                "SELECT id FROM llm_configs WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| not_found(name))
+    }
+
+    /// What refers to the LLM config `id`: agents by default or override, servers for sampling.
+    fn llm_config_users(&self, id: i64) -> Result<Vec<String>> {
+        let sql = "SELECT 'agent \"' || name || '\"' FROM agents WHERE llm_config_id = ?1
+                   UNION ALL
+                   SELECT 'agent \"' || a.name || '\" for ' || o.purpose
+                     FROM agent_llm_overrides o JOIN agents a ON a.id = o.agent_id WHERE o.llm_config_id = ?1
+                   UNION ALL
+                   SELECT 'MCP server \"' || name || '\" for sampling' FROM mcp_servers
+                    WHERE sampling_llm_config_id = ?1
+                   ORDER BY 1";
+        let mut statement = self.conn().prepare(sql)?;
+        let users = statement
+            .query_map([id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(users)
+    }
+}
+
+fn not_found(name: &str) -> StoreError {
+    StoreError::NotFound {
+        what: WHAT,
+        name: name.to_owned(),
+    }
+}
+
+fn check(spec: &LlmConfigSpec) -> Result<()> {
+    let problems = spec.problems();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            &format!("{WHAT} \"{}\"", spec.name),
+            &problems,
+        ))
+    }
+}
+
+impl Writer<'_> {
+    /// Adds a new LLM config; its name must be free.
+    pub fn create_llm_config(&self, spec: &LlmConfigSpec) -> Result<i64> {
+        check(spec)?;
+        if self.find_llm_config(&spec.name)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                what: WHAT,
+                name: spec.name.clone(),
+            });
+        }
+        self.conn().execute(
+            "INSERT INTO llm_configs (name, provider, model, base_url, api_key_ref, request_params,
+                                      provider_options, input_price_per_mtok, output_price_per_mtok)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                spec.name,
+                spec.provider.as_str(),
+                spec.model,
+                spec.base_url,
+                spec.api_key_ref.as_ref().map(ToString::to_string),
+                to_json(&spec.request_params)?,
+                to_json(&spec.provider_options)?,
+                spec.input_price_per_mtok,
+                spec.output_price_per_mtok,
+            ],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Replaces the LLM config called `name` with `spec` (which may rename it).
+    pub fn update_llm_config(&self, name: &str, spec: &LlmConfigSpec) -> Result<Outcome> {
+        check(spec)?;
+        let current = self.llm_config(name)?;
+        if spec.name != name && self.find_llm_config(&spec.name)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                what: WHAT,
+                name: spec.name.clone(),
+            });
+        }
+        self.conn().execute(
+            "UPDATE llm_configs SET name = ?2, provider = ?3, model = ?4, base_url = ?5, api_key_ref = ?6,
+                    request_params = ?7, provider_options = ?8, input_price_per_mtok = ?9,
+                    output_price_per_mtok = ?10
+             WHERE id = ?1",
+            params![
+                current.id,
+                spec.name,
+                spec.provider.as_str(),
+                spec.model,
+                spec.base_url,
+                spec.api_key_ref.as_ref().map(ToString::to_string),
+                to_json(&spec.request_params)?,
+                to_json(&spec.provider_options)?,
+                spec.input_price_per_mtok,
+                spec.output_price_per_mtok,
+            ],
+        )?;
+        self.outcome_of_update("llm_configs", current.id, current.version)
+    }
+
+    /// Creates the LLM config or brings the existing one of that name in line with `spec`.
+    pub fn put_llm_config(&self, spec: &LlmConfigSpec) -> Result<Outcome> {
+        match self.find_llm_config(&spec.name)? {
+            Some(_) => self.update_llm_config(&spec.name, spec),
+            None => self.create_llm_config(spec).map(|_| Outcome::Created),
+        }
+    }
+
+    /// Deletes the LLM config called `name`; refused while anything uses it.
+    pub fn delete_llm_config(&self, name: &str) -> Result<()> {
+        let id = self.llm_config_id(name)?;
+        let users = self.llm_config_users(id)?;
+        if !users.is_empty() {
+            return Err(StoreError::InUse {
+                what: WHAT,
+                name: name.to_owned(),
+                users,
+                cascadable: false,
+            });
+        }
+        self.conn()
+            .execute("DELETE FROM llm_configs WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Whether an update of row `id` in `table`, at `version` before, changed it.
+    pub(super) fn outcome_of_update(&self, table: &str, id: i64, version: i64) -> Result<Outcome> {
+        let sql = format!("SELECT version FROM {table} WHERE id = ?1");
+        let now: i64 = self.conn().query_row(&sql, [id], |row| row.get(0))?;
+        Ok(if now == version {
+            Outcome::Unchanged
+        } else {
+            Outcome::Updated
+        })
+    }
+}

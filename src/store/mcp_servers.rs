@@ -1,0 +1,236 @@
+//! MCP server rows: read, create, update, upsert, trust and delete (refused while agents use one).
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::convert::{json, to_json, word};
+use super::error::{Result, StoreError};
+use super::{Outcome, Reader, Writer};
+use crate::model::{McpServer, McpServerSpec, ServerOrigin, Transport};
+
+const WHAT: &str = "MCP server";
+
+const COLUMNS: &str = "s.id, s.name, s.transport, s.command, s.args, s.env, s.cwd, s.url, s.headers, \
+                       s.root_paths, c.name, s.init_timeout_secs, s.origin, s.trusted_launch, s.version, \
+                       s.created_at, s.updated_at";
+
+const FROM: &str = "mcp_servers s LEFT JOIN llm_configs c ON c.id = s.sampling_llm_config_id";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<McpServer> {
+    Ok(McpServer {
+        id: row.get(0)?,
+        spec: McpServerSpec {
+            name: row.get(1)?,
+            transport: word(row, 2)?,
+            command: row.get(3)?,
+            args: json(row, 4)?,
+            env: json(row, 5)?,
+            cwd: row.get(6)?,
+            url: row.get(7)?,
+            headers: json(row, 8)?,
+            root_paths: json(row, 9)?,
+            sampling_llm: row.get(10)?,
+            init_timeout_secs: row.get(11)?,
+        },
+        origin: word(row, 12)?,
+        trusted_launch: row.get(13)?,
+        version: row.get(14)?,
+        created_at: row.get(15)?,
+        updated_at: row.get(16)?,
+    })
+}
+
+impl Reader<'_> {
+    /// Every MCP server, by name.
+    pub fn mcp_servers(&self) -> Result<Vec<McpServer>> {
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} ORDER BY s.name");
+        let mut statement = self.conn().prepare(&sql)?;
+        let rows = statement
+            .query_map([], from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The MCP server called `name`, if there is one.
+    pub fn find_mcp_server(&self, name: &str) -> Result<Option<McpServer>> {
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE s.name = ?1");
+        Ok(self.conn().query_row(&sql, [name], from_row).optional()?)
+    }
+
+    /// The MCP server called `name`.
+    pub fn mcp_server(&self, name: &str) -> Result<McpServer> {
+        self.find_mcp_server(name)?.ok_or_else(|| not_found(name))
+    }
+
+    pub(super) fn mcp_server_id(&self, name: &str) -> Result<i64> {
+        self.conn()
+            .query_row(
+                "SELECT id FROM mcp_servers WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| not_found(name))
+    }
+}
+
+fn not_found(name: &str) -> StoreError {
+    StoreError::NotFound {
+        what: WHAT,
+        name: name.to_owned(),
+    }
+}
+
+fn check(spec: &McpServerSpec) -> Result<()> {
+    let problems = spec.problems();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            &format!("{WHAT} \"{}\"", spec.name),
+            &problems,
+        ))
+    }
+}
+
+impl Writer<'_> {
+    /// Adds a new MCP server; `origin` says whether the user typed it or an import brought it.
+    pub fn create_mcp_server(&self, spec: &McpServerSpec, origin: ServerOrigin) -> Result<i64> {
+        check(spec)?;
+        if self.find_mcp_server(&spec.name)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                what: WHAT,
+                name: spec.name.clone(),
+            });
+        }
+        let sampling = self.sampling_config_id(spec)?;
+        self.conn().execute(
+            "INSERT INTO mcp_servers (name, transport, command, args, env, cwd, url, headers, root_paths,
+                                      sampling_llm_config_id, init_timeout_secs, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                spec.name,
+                spec.transport.as_str(),
+                spec.command,
+                to_json(&spec.args)?,
+                to_json(&spec.env)?,
+                spec.cwd,
+                spec.url,
+                to_json(&spec.headers)?,
+                to_json(&spec.root_paths)?,
+                sampling,
+                spec.init_timeout_secs,
+                origin.as_str(),
+            ],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Replaces the MCP server called `name` with `spec`. An import that changes how a stdio
+    /// server is launched marks it imported again, so it needs the user's approval anew.
+    pub fn update_mcp_server(
+        &self,
+        name: &str,
+        spec: &McpServerSpec,
+        origin: ServerOrigin,
+    ) -> Result<Outcome> {
+        check(spec)?;
+        let current = self.mcp_server(name)?;
+        if spec.name != name && self.find_mcp_server(&spec.name)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                what: WHAT,
+                name: spec.name.clone(),
+            });
+        }
+        let launch_changed = current.spec.launch_fingerprint() != spec.launch_fingerprint();
+        let origin = if origin == ServerOrigin::Import && launch_changed {
+            ServerOrigin::Import
+        } else {
+            current.origin
+        };
+        let sampling = self.sampling_config_id(spec)?;
+        self.conn().execute(
+            "UPDATE mcp_servers SET name = ?2, transport = ?3, command = ?4, args = ?5, env = ?6, cwd = ?7,
+                    url = ?8, headers = ?9, root_paths = ?10, sampling_llm_config_id = ?11,
+                    init_timeout_secs = ?12, origin = ?13
+             WHERE id = ?1",
+            params![
+                current.id,
+                spec.name,
+                spec.transport.as_str(),
+                spec.command,
+                to_json(&spec.args)?,
+                to_json(&spec.env)?,
+                spec.cwd,
+                spec.url,
+                to_json(&spec.headers)?,
+                to_json(&spec.root_paths)?,
+                sampling,
+                spec.init_timeout_secs,
+                origin.as_str(),
+            ],
+        )?;
+        self.outcome_of_update("mcp_servers", current.id, current.version)
+    }
+
+    /// Creates the MCP server or brings the existing one of that name in line with `spec`.
+    pub fn put_mcp_server(&self, spec: &McpServerSpec, origin: ServerOrigin) -> Result<Outcome> {
+        match self.find_mcp_server(&spec.name)? {
+            Some(_) => self.update_mcp_server(&spec.name, spec, origin),
+            None => self
+                .create_mcp_server(spec, origin)
+                .map(|_| Outcome::Created),
+        }
+    }
+
+    /// Records the user's approval of the server's current command line, args, cwd and env names.
+    pub fn trust_mcp_server(&self, name: &str) -> Result<McpServer> {
+        let server = self.mcp_server(name)?;
+        if server.spec.transport != Transport::Stdio {
+            return Err(StoreError::Invalid(format!(
+                "{WHAT} \"{name}\" is reached over {}; only stdio servers start a command that needs approval",
+                server.spec.transport
+            )));
+        }
+        self.conn().execute(
+            "UPDATE mcp_servers SET trusted_launch = ?2 WHERE id = ?1",
+            params![server.id, server.spec.launch_fingerprint()],
+        )?;
+        self.mcp_server(name)
+    }
+
+    /// Deletes the MCP server called `name`. While agents use it, this is refused unless
+    /// `cascade`, which also removes it from those agents. Returns the agents it was removed from.
+    pub fn delete_mcp_server(&self, name: &str, cascade: bool) -> Result<Vec<String>> {
+        let id = self.mcp_server_id(name)?;
+        let mut statement = self.conn().prepare(
+            "SELECT a.name FROM agent_mcp_servers l JOIN agents a ON a.id = l.agent_id
+             WHERE l.mcp_server_id = ?1 ORDER BY a.name",
+        )?;
+        let agents: Vec<String> = statement
+            .query_map([id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !agents.is_empty() && !cascade {
+            let users = agents.iter().map(|a| format!("agent \"{a}\"")).collect();
+            return Err(StoreError::InUse {
+                what: WHAT,
+                name: name.to_owned(),
+                users,
+                cascadable: true,
+            });
+        }
+        self.conn().execute(
+            "DELETE FROM agent_mcp_servers WHERE mcp_server_id = ?1",
+            [id],
+        )?;
+        self.conn()
+            .execute("DELETE FROM mcp_servers WHERE id = ?1", [id])?;
+        Ok(agents)
+    }
+
+    fn sampling_config_id(&self, spec: &McpServerSpec) -> Result<Option<i64>> {
+        spec.sampling_llm
+            .as_deref()
+            .map(|name| self.llm_config_id(name))
+            .transpose()
+    }
+}

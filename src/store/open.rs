@@ -1,0 +1,150 @@
+//! Opening a database file: recognise what it is before touching it, create or upgrade it, set the pragmas.
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::error::{Result, StoreError};
+use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
+
+/// What a path holds, judged without writing to it.
+enum Found {
+    /// Nothing yet, or an empty file: a new database.
+    Nothing,
+    /// A SQLite file (AgentLoom's or still blank inside).
+    Sqlite,
+}
+
+/// The header every SQLite 3 file starts with.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// How long a connection waits for another writer before giving up.
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn inspect(path: &Path) -> Result<Found> {
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+        Err(error) => return Err(io(error)),
+    };
+    if file.metadata().map_err(io)?.is_dir() {
+        return Err(StoreError::NotSqlite {
+            path: path.to_owned(),
+        });
+    }
+    let mut header = Vec::with_capacity(SQLITE_MAGIC.len());
+    file.by_ref()
+        .take(SQLITE_MAGIC.len() as u64)
+        .read_to_end(&mut header)
+        .map_err(io)?;
+    match header.as_slice() {
+        [] => Ok(Found::Nothing),
+        bytes if bytes == SQLITE_MAGIC => Ok(Found::Sqlite),
+        _ => Err(StoreError::NotSqlite {
+            path: path.to_owned(),
+        }),
+    }
+}
+
+/// Opens `path` as an AgentLoom database: creates it when missing or empty, upgrades an older
+/// schema (after a backup copy), and refuses, without changing a byte, a file that is not
+/// SQLite, not AgentLoom's, or newer than this binary. Returns the connection and whether it is read-only.
+pub(super) fn open_file(path: &Path) -> Result<(Connection, bool)> {
+    let found = inspect(path)?;
+    let read_only = matches!(found, Found::Sqlite)
+        && fs::metadata(path)
+            .map(|m| m.permissions().readonly())
+            .unwrap_or(false);
+    if matches!(found, Found::Nothing) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+    }
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+
+    let (app_id, version, objects) = header_facts(&conn).map_err(|error| match error {
+        rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase => {
+            StoreError::NotSqlite {
+                path: path.to_owned(),
+            }
+        }
+        other => StoreError::Sqlite(other),
+    })?;
+    let blank = objects == 0 && version == 0;
+    if app_id != APPLICATION_ID && !blank {
+        return Err(StoreError::NotAgentLoom {
+            path: path.to_owned(),
+        });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if version < SCHEMA_VERSION {
+        if read_only {
+            return Err(StoreError::ReadOnly {
+                path: path.to_owned(),
+                action: "upgrading its schema",
+            });
+        }
+        if !blank {
+            back_up(&conn, path, version)?;
+        }
+        migrate_to(&mut conn, SCHEMA_VERSION)?;
+    }
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    Ok((conn, read_only))
+}
+
+/// Opens a private in-memory database at the current schema.
+pub(super) fn open_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrate_to(&mut conn, SCHEMA_VERSION)?;
+    Ok(conn)
+}
+
+fn header_facts(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+    let app_id = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    let version = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let objects = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
+    Ok((app_id, version, objects))
+}
+
+/// Copies the database beside itself (`NAME.schema-N.bak`) before its first upgrade from version N.
+fn back_up(conn: &Connection, path: &Path, version: i64) -> Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".schema-{version}.bak"));
+    let backup = path.with_file_name(name);
+    if backup.exists() {
+        return Ok(());
+    }
+    let target = backup.to_string_lossy().into_owned();
+    conn.execute("VACUUM INTO ?1", [target])?;
+    Ok(())
+}

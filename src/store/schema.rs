@@ -1,0 +1,67 @@
+//! The schema's migrations, applied in order and counted in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::error::Result;
+
+/// Marks a SQLite file as AgentLoom's (`PRAGMA application_id`, the bytes "ALOM").
+pub const APPLICATION_ID: i64 = 0x414C_4F4D;
+
+/// One step of the schema: the SQL that takes a database from `version - 1` to `version`.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, oldest first; `MIGRATIONS[i].version == i + 1`.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "definitions",
+        sql: include_str!("../../migrations/0001_definitions.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "definition history",
+        sql: include_str!("../../migrations/0002_definition_history.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "runtime",
+        sql: include_str!("../../migrations/0003_runtime.sql"),
+    },
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Takes the database from its current version to `target`, all steps in one transaction.
+/// Public so that upgrade tests can build databases of every earlier version.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let tx = conn.transaction()?;
+    let current: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > current && m.version <= target)
+    {
+        tx.execute_batch(migration.sql)?;
+        tx.pragma_update(None, "user_version", migration.version)?;
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_count_up_from_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, index as i64 + 1, "{}", migration.name);
+        }
+    }
+}
