@@ -9,7 +9,11 @@ fn store_with_chain() -> (tempfile::TempDir, Store) {
     let mut store = Store::open(&dir.path().join("test.db")).expect("open");
     store
         .write("seed", |w| {
-            w.create_llm_config(&LlmConfigSpec::new("offline", ProviderKind::Passthrough, "passthrough"))?;
+            w.create_llm_config(&LlmConfigSpec::new(
+                "offline",
+                ProviderKind::Passthrough,
+                "passthrough",
+            ))?;
             for name in ["draft", "polish"] {
                 let mut spec = AgentSpec::new(name, AgentKind::Basic);
                 spec.llm = Some("offline".into());
@@ -44,7 +48,8 @@ fn an_edit_bumps_the_version_and_keeps_the_old_one_readable() {
         })
         .expect("edit");
     assert_eq!(outcome, Outcome::Updated);
-    let unchanged = store.write("same", |w| w.update_agent("draft", &w.agent("draft")?.spec)).expect("same");
+    let unchanged =
+        store.write("same", |w| w.update_agent("draft", &w.agent("draft")?.spec)).expect("same");
     assert_eq!(unchanged, Outcome::Unchanged);
 
     let after = store.read(|r| r.agent("draft")).expect("agent");
@@ -62,7 +67,8 @@ fn an_edit_bumps_the_version_and_keeps_the_old_one_readable() {
 fn chain_steps_are_ordered_in_the_order_they_were_added() {
     let (_dir, store) = store_with_chain();
     let links = store.read(|r| r.links_of("pipeline")).expect("links");
-    let steps: Vec<(String, Option<i64>)> = links.into_iter().map(|l| (l.child, l.sequence_order)).collect();
+    let steps: Vec<(String, Option<i64>)> =
+        links.into_iter().map(|l| (l.child, l.sequence_order)).collect();
     assert_eq!(steps, [("draft".to_owned(), Some(1)), ("polish".to_owned(), Some(2))]);
 }
 

@@ -1,1 +1,117 @@
-//! placeholder
+//! The command line: global options, the subcommand tree, and dispatch. Names here are a contract
+//! that scripts, the README and later tools build on.
+
+mod agent;
+mod db;
+mod link;
+mod llm;
+mod mcp;
+mod output;
+mod parse;
+mod transfer;
+mod workflow;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::store::Store;
+
+/// Design, run and inspect multi-agent LLM workflows; one SQLite file holds everything.
+#[derive(Debug, Parser)]
+#[command(name = "agentloom", version = version_line(), about, long_about = None)]
+pub struct Cli {
+    /// The database file [default: the platform data directory, e.g. ~/.local/share/agentloom/agentloom.db]
+    #[arg(long, global = true, env = "AGENTLOOM_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Print machine-readable JSON (list and show commands)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, migrate and check the database
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// LLM configs: provider, model, endpoint and key reference
+    #[command(subcommand)]
+    Llm(llm::LlmCommand),
+    /// Agents: the nodes of a workflow
+    #[command(subcommand)]
+    Agent(agent::AgentCommand),
+    /// Links: how agents are wired (chain steps, fan-out, routes, workers, ...)
+    #[command(subcommand)]
+    Link(link::LinkCommand),
+    /// Workflows: named entry points into the agent graph
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
+    /// MCP servers agents can use
+    #[command(subcommand)]
+    Mcp(mcp::McpCommand),
+    /// Write a workflow and everything it needs as YAML
+    Export(transfer::ExportArgs),
+    /// Read a YAML workflow document into the database, all or nothing
+    Import(transfer::ImportArgs),
+}
+
+/// What `--version` prints: the program and the schema it writes.
+fn version_line() -> String {
+    format!("{} (schema {})", env!("CARGO_PKG_VERSION"), crate::store::SCHEMA_VERSION)
+}
+
+/// The global options every command sees.
+pub(crate) struct Globals {
+    db: Option<PathBuf>,
+    json: bool,
+}
+
+impl Globals {
+    /// The database path: `--db`, `AGENTLOOM_DB`, or the platform default.
+    fn db_path(&self) -> anyhow::Result<PathBuf> {
+        match &self.db {
+            Some(path) => Ok(path.clone()),
+            None => default_db_path(),
+        }
+    }
+
+    /// Opens the database, creating it when missing (the default one with the example workflows).
+    fn open(&self) -> anyhow::Result<Store> {
+        let path = self.db_path()?;
+        let is_new = !path.exists();
+        let mut store = Store::open(&path)?;
+        if is_new && self.db.is_none() {
+            db::seed_examples(&mut store)?;
+        }
+        Ok(store)
+    }
+}
+
+/// Where the database lives when no `--db` or `AGENTLOOM_DB` says otherwise.
+pub fn default_db_path() -> anyhow::Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "agentloom")
+        .context("cannot tell where this platform keeps application data; pass --db PATH")?;
+    Ok(dirs.data_dir().join("agentloom.db"))
+}
+
+/// Runs the command line; the exit code says whether it succeeded.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let globals = Globals { db: cli.db, json: cli.json };
+    match cli.command {
+        None => db::overview(&globals),
+        Some(Command::Db(command)) => db::run(&globals, command),
+        Some(Command::Llm(command)) => llm::run(&globals, command),
+        Some(Command::Agent(command)) => agent::run(&globals, command),
+        Some(Command::Link(command)) => link::run(&globals, command),
+        Some(Command::Workflow(command)) => workflow::run(&globals, command),
+        Some(Command::Mcp(command)) => mcp::run(&globals, command),
+        Some(Command::Export(args)) => transfer::export(&globals, args),
+        Some(Command::Import(args)) => transfer::import(&globals, args),
+    }
+}

@@ -78,10 +78,8 @@ impl LlmConfigSpec {
 impl LlmConfigSpec {
     /// Every problem with this spec on its own.
     pub fn problems(&self) -> Vec<String> {
-        let mut problems: Vec<String> = check_name("LLM config", &self.name)
-            .err()
-            .into_iter()
-            .collect();
+        let mut problems: Vec<String> =
+            check_name("LLM config", &self.name).err().into_iter().collect();
         if self.model.trim().is_empty() {
             problems.push("model must not be empty".into());
         }

@@ -58,10 +58,7 @@ impl McpServerSpec {
 
     /// A server reached over HTTP at `url` (`transport` is `Http` or `Sse`).
     pub fn remote(name: impl Into<String>, transport: Transport, url: impl Into<String>) -> Self {
-        McpServerSpec {
-            url: Some(url.into()),
-            ..McpServerSpec::empty(name.into(), transport)
-        }
+        McpServerSpec { url: Some(url.into()), ..McpServerSpec::empty(name.into(), transport) }
     }
 
     fn empty(name: String, transport: Transport) -> Self {
@@ -97,10 +94,8 @@ impl McpServerSpec {
     /// Every problem with this spec on its own, including literal values where a secret
     /// reference is required.
     pub fn problems(&self) -> Vec<String> {
-        let mut problems: Vec<String> = check_name("MCP server", &self.name)
-            .err()
-            .into_iter()
-            .collect();
+        let mut problems: Vec<String> =
+            check_name("MCP server", &self.name).err().into_iter().collect();
         match self.transport {
             Transport::Stdio => {
                 if self.command.as_deref().is_none_or(|c| c.trim().is_empty()) {
@@ -116,10 +111,8 @@ impl McpServerSpec {
                     None => problems.push(format!("an {} server needs a URL", self.transport)),
                 }
                 if self.command.is_some() {
-                    problems.push(format!(
-                        "an {} server takes a URL, not a command",
-                        self.transport
-                    ));
+                    problems
+                        .push(format!("an {} server takes a URL, not a command", self.transport));
                 }
             }
         }
@@ -144,13 +137,7 @@ impl McpServerSpec {
 /// The environment variable a reference for `key` would name: `Authorization` → `AUTHORIZATION`.
 pub fn env_var_for(key: &str) -> String {
     key.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
         .collect()
 }
 

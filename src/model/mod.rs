@@ -2,6 +2,7 @@
 //! runs, and structure validation. Pure: no IO, no SQL.
 
 mod agent;
+mod definition_set;
 mod link;
 mod llm_config;
 mod mcp_server;
@@ -14,6 +15,7 @@ mod validate;
 mod workflow;
 
 pub use agent::{Agent, AgentKind, AgentMcpServer, AgentSpec, JsonObject, LlmOverride};
+pub use definition_set::{AgentDefinition, DefinitionSet, LinkSpec};
 pub use link::{Link, LinkKind};
 pub use llm_config::{LlmConfig, LlmConfigSpec, LlmPurpose, ProviderKind};
 pub use mcp_server::{

@@ -7,20 +7,11 @@ pub const MAX_NAME_LEN: usize = 64;
 /// (`server__tool`, agents as tools), so they keep to letters, digits, `_` and `-`;
 /// LLM configs may also use `.` and `:` (`gpt-4.1-mini`, `llama3.2:latest`).
 pub fn check_name(what: &str, name: &str) -> Result<(), String> {
-    let extra: &[char] = if what == "LLM config" {
-        &['_', '-', '.', ':']
-    } else {
-        &['_', '-']
-    };
+    let extra: &[char] = if what == "LLM config" { &['_', '-', '.', ':'] } else { &['_', '-'] };
     if name.is_empty() || name.len() > MAX_NAME_LEN {
-        return Err(format!(
-            "{what} name \"{name}\" must have 1 to {MAX_NAME_LEN} characters"
-        ));
+        return Err(format!("{what} name \"{name}\" must have 1 to {MAX_NAME_LEN} characters"));
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !c.is_ascii_alphanumeric() && !extra.contains(c))
-    {
+    if let Some(bad) = name.chars().find(|c| !c.is_ascii_alphanumeric() && !extra.contains(c)) {
         let allowed: String = extra.iter().map(|c| format!(" '{c}'")).collect();
         return Err(format!(
             "{what} name \"{name}\" contains {bad:?}; use letters, digits and{allowed}"
@@ -31,14 +22,10 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
 
 /// Checks that `url` is an absolute http(s) URL.
 pub fn check_url(what: &str, url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !url.chars().any(char::is_whitespace) => None,
-        _ => Some(format!(
-            "{what} \"{url}\" must be an http:// or https:// URL"
-        )),
+        _ => Some(format!("{what} \"{url}\" must be an http:// or https:// URL")),
     }
 }
 
@@ -51,10 +38,7 @@ mod tests {
         assert!(check_name("agent", "writer_2-b").is_ok());
         assert!(check_name("LLM config", "llama3.2:latest").is_ok());
         let error = check_name("agent", "my writer").expect_err("space");
-        assert!(
-            error.contains("agent name \"my writer\" contains ' '"),
-            "{error}"
-        );
+        assert!(error.contains("agent name \"my writer\" contains ' '"), "{error}");
         assert!(check_name("agent", "gpt-4.1").is_err());
         assert!(check_name("workflow", "").is_err());
         assert!(check_name("agent", &"a".repeat(65)).is_err());

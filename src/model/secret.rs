@@ -30,19 +30,11 @@ impl FromStr for SecretRef {
             let valid = !var.is_empty()
                 && !var.starts_with(|c: char| c.is_ascii_digit())
                 && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            return if valid {
-                Ok(SecretRef::Env(var.to_owned()))
-            } else {
-                Err(invalid())
-            };
+            return if valid { Ok(SecretRef::Env(var.to_owned())) } else { Err(invalid()) };
         }
         if let Some(entry) = text.strip_prefix("keyring:") {
             let valid = !entry.is_empty() && !entry.chars().any(char::is_whitespace);
-            return if valid {
-                Ok(SecretRef::Keyring(entry.to_owned()))
-            } else {
-                Err(invalid())
-            };
+            return if valid { Ok(SecretRef::Keyring(entry.to_owned())) } else { Err(invalid()) };
         }
         Err(invalid())
     }
@@ -73,16 +65,8 @@ impl<'de> Deserialize<'de> for SecretRef {
 /// Whether a variable or header name usually carries a secret (`API_KEY`, `Authorization`, ...),
 /// so its value must be a reference rather than a literal.
 pub fn name_suggests_secret(name: &str) -> bool {
-    const MARKERS: &[&str] = &[
-        "KEY",
-        "TOKEN",
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "AUTH",
-        "CREDENTIAL",
-        "COOKIE",
-    ];
+    const MARKERS: &[&str] =
+        &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "AUTH", "CREDENTIAL", "COOKIE"];
     let upper = name.to_ascii_uppercase();
     MARKERS.iter().any(|marker| upper.contains(marker))
 }
@@ -90,11 +74,7 @@ pub fn name_suggests_secret(name: &str) -> bool {
 /// Shows at most the first few characters of something that may be a secret.
 pub fn redact(text: &str) -> String {
     let shown: String = text.chars().take(4).collect();
-    if shown.len() == text.len() {
-        shown
-    } else {
-        format!("{shown}…")
-    }
+    if shown.len() == text.len() { shown } else { format!("{shown}…") }
 }
 
 #[cfg(test)]
@@ -103,39 +83,21 @@ mod tests {
 
     #[test]
     fn parses_references_and_refuses_literals() {
-        assert_eq!(
-            "env:OPENAI_API_KEY".parse(),
-            Ok(SecretRef::Env("OPENAI_API_KEY".into()))
-        );
+        assert_eq!("env:OPENAI_API_KEY".parse(), Ok(SecretRef::Env("OPENAI_API_KEY".into())));
         assert_eq!(
             "keyring:agentloom/openai".parse(),
             Ok(SecretRef::Keyring("agentloom/openai".into()))
         );
-        for bad in [
-            "sk-abcdef123456",
-            "env:",
-            "env:1ABC",
-            "env:A-B",
-            "keyring:",
-            "keyring:a b",
-        ] {
+        for bad in ["sk-abcdef123456", "env:", "env:1ABC", "env:A-B", "keyring:", "keyring:a b"] {
             let error = bad.parse::<SecretRef>().expect_err(bad);
-            assert!(
-                !error.to_string().contains("abcdef123456"),
-                "{error} leaks the literal"
-            );
+            assert!(!error.to_string().contains("abcdef123456"), "{error} leaks the literal");
         }
     }
 
     #[test]
     fn recognises_secret_looking_names() {
-        for name in [
-            "OPENAI_API_KEY",
-            "GITHUB_TOKEN",
-            "Authorization",
-            "DB_PASSWORD",
-            "x-api-key",
-        ] {
+        for name in ["OPENAI_API_KEY", "GITHUB_TOKEN", "Authorization", "DB_PASSWORD", "x-api-key"]
+        {
             assert!(name_suggests_secret(name), "{name}");
         }
         for name in ["HOME", "ALLOWED_DIR", "LOG_LEVEL", "Accept", "PATH_PREFIX"] {

@@ -25,16 +25,10 @@ impl Rule {
             Rule::Integer { min } => value.as_i64().is_some_and(|n| n >= min),
             Rule::OneOf(choices) => value.as_str().is_some_and(|s| choices.contains(&s)),
             Rule::Text => value.is_string(),
-            Rule::TextList => value
-                .as_array()
-                .is_some_and(|a| a.iter().all(Value::is_string)),
+            Rule::TextList => value.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
             Rule::Object => value.is_object(),
         };
-        if fits {
-            Ok(())
-        } else {
-            Err(format!("must be {}, not {value}", self.describe()))
-        }
+        if fits { Ok(()) } else { Err(format!("must be {}, not {value}", self.describe())) }
     }
 
     fn describe(self) -> String {
@@ -60,13 +54,7 @@ const REQUEST_PARAMS: Rules = &[
     ("parallel_tool_calls", Rule::Bool),
     ("response_format", Rule::Object),
     ("stop", Rule::TextList),
-    (
-        "timeout_secs",
-        Rule::Number {
-            min: 0.001,
-            max: 86_400.0,
-        },
-    ),
+    ("timeout_secs", Rule::Number { min: 0.001, max: 86_400.0 }),
 ];
 
 /// The evaluator's ratings, best first.
@@ -80,10 +68,9 @@ const fn kind_options(kind: AgentKind) -> Rules {
             ("plan_type", Rule::OneOf(&["full", "iterative"])),
             ("plan_iterations", Rule::Integer { min: 1 }),
         ],
-        AgentKind::EvaluatorOptimizer => &[
-            ("min_rating", Rule::OneOf(RATINGS)),
-            ("max_refinements", Rule::Integer { min: 0 }),
-        ],
+        AgentKind::EvaluatorOptimizer => {
+            &[("min_rating", Rule::OneOf(RATINGS)), ("max_refinements", Rule::Integer { min: 0 })]
+        }
         AgentKind::Basic | AgentKind::Router => &[],
     }
 }
@@ -93,24 +80,14 @@ const LINK_PROPERTIES: Rules = &[("description", Rule::Text)];
 fn check(rules: Rules, object: &JsonObject, what: &str) -> Vec<String> {
     object
         .iter()
-        .filter_map(
-            |(key, value)| match rules.iter().find(|(name, _)| name == key) {
-                Some((_, rule)) => rule
-                    .check(value)
-                    .err()
-                    .map(|why| format!("{what} \"{key}\" {why}")),
-                None if rules.is_empty() => {
-                    Some(format!("unknown {what} \"{key}\": there are none"))
-                }
-                None => {
-                    let known: Vec<&str> = rules.iter().map(|(name, _)| *name).collect();
-                    Some(format!(
-                        "unknown {what} \"{key}\"; known: {}",
-                        known.join(", ")
-                    ))
-                }
-            },
-        )
+        .filter_map(|(key, value)| match rules.iter().find(|(name, _)| name == key) {
+            Some((_, rule)) => rule.check(value).err().map(|why| format!("{what} \"{key}\" {why}")),
+            None if rules.is_empty() => Some(format!("unknown {what} \"{key}\": there are none")),
+            None => {
+                let known: Vec<&str> = rules.iter().map(|(name, _)| *name).collect();
+                Some(format!("unknown {what} \"{key}\"; known: {}", known.join(", ")))
+            }
+        })
         .collect()
 }
 
@@ -146,15 +123,9 @@ mod tests {
         let problems = check_request_params(&object(json!({"temperature": 3, "max_tokns": 5})));
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(
-            problems
-                .iter()
-                .any(|p| p.contains("\"temperature\" must be a number from 0 to 2"))
+            problems.iter().any(|p| p.contains("\"temperature\" must be a number from 0 to 2"))
         );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.contains("unknown request parameter \"max_tokns\""))
-        );
+        assert!(problems.iter().any(|p| p.contains("unknown request parameter \"max_tokns\"")));
     }
 
     #[test]
@@ -165,10 +136,7 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         let bad = object(json!({"min_rating": "SUPERB"}));
         let problems = check_options(AgentKind::EvaluatorOptimizer, &bad);
-        assert!(
-            problems[0].contains("one of EXCELLENT, GOOD, FAIR, POOR"),
-            "{problems:?}"
-        );
+        assert!(problems[0].contains("one of EXCELLENT, GOOD, FAIR, POOR"), "{problems:?}");
         assert!(check_options(AgentKind::Basic, &object(json!({"x": 1})))[0].contains("none"));
     }
 }

@@ -104,17 +104,12 @@ pub fn validate(agents: &[GraphAgent], links: &[GraphLink]) -> Vec<Problem> {
     }
 
     for agent in agents {
-        let own = children
-            .get(agent.name.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let own = children.get(agent.name.as_str()).map(Vec::as_slice).unwrap_or_default();
         check_agent(agent, own, &mut problems);
     }
     for cycle in find_cycles(&children) {
         problems.insert(Problem {
-            subject: Subject::Agent {
-                name: cycle[0].to_owned(),
-            },
+            subject: Subject::Agent { name: cycle[0].to_owned() },
             severity: Severity::Conflict,
             message: format!("is part of a cycle: {}", cycle.join(" → ")),
         });
@@ -132,15 +127,9 @@ pub fn not_allowed_message(parent: AgentKind, link: LinkKind) -> String {
 }
 
 fn check_agent(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet<Problem>) {
-    let subject = Subject::Agent {
-        name: agent.name.clone(),
-    };
+    let subject = Subject::Agent { name: agent.name.clone() };
     let mut report = |severity, message: String| {
-        problems.insert(Problem {
-            subject: subject.clone(),
-            severity,
-            message,
-        });
+        problems.insert(Problem { subject: subject.clone(), severity, message });
     };
     let count = |kind: LinkKind| links.iter().filter(|l| l.kind == kind).count();
 
@@ -151,17 +140,11 @@ fn check_agent(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet
         report(Severity::Conflict, message);
     }
     if agent.kind.calls_llm(count(LinkKind::RoutesTo)) && !agent.has_llm {
-        report(
-            Severity::Incomplete,
-            format!("a {} agent needs an LLM config", agent.kind),
-        );
+        report(Severity::Incomplete, format!("a {} agent needs an LLM config", agent.kind));
     }
     let mut at_least_one = |kind: LinkKind, what: &str| {
         if count(kind) == 0 {
-            report(
-                Severity::Incomplete,
-                format!("needs at least one {what} ({kind} link)"),
-            );
+            report(Severity::Incomplete, format!("needs at least one {what} ({kind} link)"));
         }
     };
     match agent.kind {
@@ -186,11 +169,7 @@ fn check_agent(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet
 
 fn check_link_counts(agent: &GraphAgent, links: &[&GraphLink], problems: &mut BTreeSet<Problem>) {
     let mut report = |link: &GraphLink, severity, message: String| {
-        problems.insert(Problem {
-            subject: Subject::Link(link.clone()),
-            severity,
-            message,
-        });
+        problems.insert(Problem { subject: Subject::Link(link.clone()), severity, message });
     };
     let single = [
         (LinkKind::FanInFrom, "fan-in"),
@@ -290,20 +269,13 @@ mod tests {
     }
 
     fn link(parent: &str, kind: LinkKind, child: &str, order: Option<i64>) -> GraphLink {
-        GraphLink {
-            parent: parent.into(),
-            child: child.into(),
-            kind,
-            order,
-        }
+        GraphLink { parent: parent.into(), child: child.into(), kind, order }
     }
 
     /// Validates the graph and compares the rendered problems with `expected`.
     fn check(agents: &[GraphAgent], links: &[GraphLink], expected: &[&str]) {
-        let problems: Vec<String> = validate(agents, links)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let problems: Vec<String> =
+            validate(agents, links).iter().map(ToString::to_string).collect();
         assert_eq!(problems, expected);
     }
 
@@ -402,18 +374,11 @@ mod tests {
     fn a_single_route_needs_no_llm() {
         let mut router = agent("r", AgentKind::Router);
         router.has_llm = false;
-        let agents = [
-            router,
-            agent("a", AgentKind::Basic),
-            agent("b", AgentKind::Basic),
-        ];
+        let agents = [router, agent("a", AgentKind::Basic), agent("b", AgentKind::Basic)];
         check(&agents, &[link("r", LinkKind::RoutesTo, "a", None)], &[]);
         check(
             &agents,
-            &[
-                link("r", LinkKind::RoutesTo, "a", None),
-                link("r", LinkKind::RoutesTo, "b", None),
-            ],
+            &[link("r", LinkKind::RoutesTo, "a", None), link("r", LinkKind::RoutesTo, "b", None)],
             &["agent \"r\": a router agent needs an LLM config"],
         );
     }

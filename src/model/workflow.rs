@@ -18,10 +18,8 @@ pub struct WorkflowSpec {
 impl WorkflowSpec {
     /// Every problem with this spec on its own.
     pub fn problems(&self) -> Vec<String> {
-        let mut problems: Vec<String> = check_name("workflow", &self.name)
-            .err()
-            .into_iter()
-            .collect();
+        let mut problems: Vec<String> =
+            check_name("workflow", &self.name).err().into_iter().collect();
         if let Some(url) = &self.webhook_url {
             problems.extend(check_url("webhook URL", url));
         }

@@ -44,9 +44,8 @@ impl Reader<'_> {
     pub fn agents(&self) -> Result<Vec<Agent>> {
         let sql = format!("SELECT {COLUMNS} FROM {FROM} ORDER BY a.name");
         let mut statement = self.conn().prepare(&sql)?;
-        let mut agents: Vec<Agent> = statement
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut agents: Vec<Agent> =
+            statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
         let mut overrides = self.overrides_by_agent(None)?;
         let mut servers = self.servers_by_agent(None)?;
         for agent in &mut agents {
@@ -62,14 +61,10 @@ impl Reader<'_> {
         let Some(mut agent) = self.conn().query_row(&sql, [name], from_row).optional()? else {
             return Ok(None);
         };
-        agent.llm_overrides = self
-            .overrides_by_agent(Some(agent.id))?
-            .remove(&agent.id)
-            .unwrap_or_default();
-        agent.mcp_servers = self
-            .servers_by_agent(Some(agent.id))?
-            .remove(&agent.id)
-            .unwrap_or_default();
+        agent.llm_overrides =
+            self.overrides_by_agent(Some(agent.id))?.remove(&agent.id).unwrap_or_default();
+        agent.mcp_servers =
+            self.servers_by_agent(Some(agent.id))?.remove(&agent.id).unwrap_or_default();
         Ok(Some(agent))
     }
 
@@ -80,9 +75,7 @@ impl Reader<'_> {
 
     pub(super) fn agent_id(&self, name: &str) -> Result<i64> {
         self.conn()
-            .query_row("SELECT id FROM agents WHERE name = ?1", [name], |row| {
-                row.get(0)
-            })
+            .query_row("SELECT id FROM agents WHERE name = ?1", [name], |row| row.get(0))
             .optional()?
             .ok_or_else(|| not_found(name))
     }
@@ -95,13 +88,7 @@ impl Reader<'_> {
         )?;
         let mut by_agent: BTreeMap<i64, Vec<LlmOverride>> = BTreeMap::new();
         let rows = statement.query_map([only], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                LlmOverride {
-                    purpose: word(row, 1)?,
-                    llm: row.get(2)?,
-                },
-            ))
+            Ok((row.get::<_, i64>(0)?, LlmOverride { purpose: word(row, 1)?, llm: row.get(2)? }))
         })?;
         for row in rows {
             let (agent, entry) = row?;
@@ -118,10 +105,7 @@ impl Reader<'_> {
         )?;
         let mut by_agent: BTreeMap<i64, Vec<AgentMcpServer>> = BTreeMap::new();
         let rows = statement.query_map([only], |row| {
-            let server = AgentMcpServer {
-                server: row.get(1)?,
-                allowed_tools: json_opt(row, 2)?,
-            };
+            let server = AgentMcpServer { server: row.get(1)?, allowed_tools: json_opt(row, 2)? };
             Ok((row.get::<_, i64>(0)?, server))
         })?;
         for row in rows {
@@ -141,18 +125,14 @@ impl Reader<'_> {
                    SELECT 'workflow \"' || name || '\"' FROM workflows WHERE root_agent_id = ?1
                    ORDER BY 1";
         let mut statement = self.conn().prepare(sql)?;
-        let users = statement
-            .query_map([id], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let users =
+            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(users)
     }
 }
 
 fn not_found(name: &str) -> StoreError {
-    StoreError::NotFound {
-        what: WHAT,
-        name: name.to_owned(),
-    }
+    StoreError::NotFound { what: WHAT, name: name.to_owned() }
 }
 
 fn check(spec: &AgentSpec) -> Result<()> {
@@ -160,10 +140,7 @@ fn check(spec: &AgentSpec) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(StoreError::invalid(
-            &format!("{WHAT} \"{}\"", spec.name),
-            &problems,
-        ))
+        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
     }
 }
 
@@ -179,16 +156,9 @@ impl Writer<'_> {
     pub fn create_agent(&self, spec: &AgentSpec) -> Result<i64> {
         check(spec)?;
         if self.find_agent(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let llm = spec
-            .llm
-            .as_deref()
-            .map(|name| self.llm_config_id(name))
-            .transpose()?;
+        let llm = spec.llm.as_deref().map(|name| self.llm_config_id(name)).transpose()?;
         self.conn().execute(
             "INSERT INTO agents (name, agent_type, description, instruction, llm_config_id, request_params,
                                  options, use_history, human_input, public)
@@ -215,42 +185,38 @@ impl Writer<'_> {
         check(spec)?;
         let current = self.agent(name)?;
         if spec.name != name && self.find_agent(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let llm = spec
-            .llm
-            .as_deref()
-            .map(|name| self.llm_config_id(name))
-            .transpose()?;
-        self.refuse_new_conflicts(|| {
-            if spec.kind != current.spec.kind {
-                self.refuse_kind_change(&current, spec)?;
-            }
-            self.conn().execute(
-                "UPDATE agents SET name = ?2, agent_type = ?3, description = ?4, instruction = ?5,
-                        llm_config_id = ?6, request_params = ?7, options = ?8, use_history = ?9,
-                        human_input = ?10, public = ?11
-                 WHERE id = ?1",
-                params![
-                    current.id,
-                    spec.name,
-                    spec.kind.as_str(),
-                    spec.description,
-                    spec.instruction,
-                    llm,
-                    to_json(&spec.request_params)?,
-                    to_json(&spec.options)?,
-                    spec.use_history,
-                    spec.human_input,
-                    spec.public,
-                ],
-            )?;
-            Ok(())
-        })?;
+        if spec.kind != current.spec.kind {
+            self.refuse_kind_change(&current, spec)?;
+        }
+        self.refuse_new_conflicts(|| self.update_agent_row(current.id, spec))?;
         self.outcome_of_update("agents", current.id, current.version)
+    }
+
+    /// Writes `spec` over agent `id`, with no check beyond the schema's.
+    pub(super) fn update_agent_row(&self, id: i64, spec: &AgentSpec) -> Result<()> {
+        let llm = spec.llm.as_deref().map(|name| self.llm_config_id(name)).transpose()?;
+        self.conn().execute(
+            "UPDATE agents SET name = ?2, agent_type = ?3, description = ?4, instruction = ?5,
+                    llm_config_id = ?6, request_params = ?7, options = ?8, use_history = ?9,
+                    human_input = ?10, public = ?11
+             WHERE id = ?1",
+            params![
+                id,
+                spec.name,
+                spec.kind.as_str(),
+                spec.description,
+                spec.instruction,
+                llm,
+                to_json(&spec.request_params)?,
+                to_json(&spec.options)?,
+                spec.use_history,
+                spec.human_input,
+                spec.public,
+            ],
+        )?;
+        Ok(())
     }
 
     fn refuse_kind_change(&self, current: &Agent, spec: &AgentSpec) -> Result<()> {
@@ -269,12 +235,7 @@ impl Writer<'_> {
             spec.kind,
             misfits.join(", "),
             spec.kind,
-            spec.kind
-                .child_links()
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(" or "),
+            spec.kind.child_links().iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or "),
         )))
     }
 
@@ -290,12 +251,7 @@ impl Writer<'_> {
     pub fn set_agent_llm_overrides(&self, agent: &str, overrides: &[LlmOverride]) -> Result<()> {
         let current = self.agent(agent)?;
         for entry in overrides {
-            if !current
-                .spec
-                .kind
-                .override_purposes()
-                .contains(&entry.purpose)
-            {
+            if !current.spec.kind.override_purposes().contains(&entry.purpose) {
                 return Err(StoreError::Invalid(format!(
                     "agent \"{agent}\": a {} agent makes no {} calls, so it takes no {} LLM override",
                     current.spec.kind, entry.purpose, entry.purpose
@@ -312,10 +268,7 @@ impl Writer<'_> {
                 params![current.id, old.purpose.as_str()],
             )?;
         }
-        for new in overrides
-            .iter()
-            .filter(|n| !current.llm_overrides.contains(n))
-        {
+        for new in overrides.iter().filter(|n| !current.llm_overrides.contains(n)) {
             let config = self.llm_config_id(&new.llm)?;
             self.conn().execute(
                 "INSERT INTO agent_llm_overrides (agent_id, purpose, llm_config_id) VALUES (?1, ?2, ?3)
@@ -329,10 +282,8 @@ impl Writer<'_> {
     /// Sets which MCP servers (and which of their tools) the agent may use, touching only what changes.
     pub fn set_agent_mcp_servers(&self, agent: &str, servers: &[AgentMcpServer]) -> Result<()> {
         let current = self.agent(agent)?;
-        for old in current
-            .mcp_servers
-            .iter()
-            .filter(|o| !servers.iter().any(|n| n.server == o.server))
+        for old in
+            current.mcp_servers.iter().filter(|o| !servers.iter().any(|n| n.server == o.server))
         {
             let server = self.mcp_server_id(&old.server)?;
             self.conn().execute(
@@ -368,17 +319,14 @@ impl Writer<'_> {
         let mut statement = self
             .conn()
             .prepare("SELECT name FROM workflows WHERE root_agent_id = ?1 ORDER BY name")?;
-        let workflows: Vec<String> = statement
-            .query_map([id], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        self.conn()
-            .execute("DELETE FROM workflows WHERE root_agent_id = ?1", [id])?;
+        let workflows: Vec<String> =
+            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        self.conn().execute("DELETE FROM workflows WHERE root_agent_id = ?1", [id])?;
         let links = self.conn().execute(
             "DELETE FROM agent_links WHERE parent_agent_id = ?1 OR child_agent_id = ?1",
             [id],
         )?;
-        self.conn()
-            .execute("DELETE FROM agents WHERE id = ?1", [id])?;
+        self.conn().execute("DELETE FROM agents WHERE id = ?1", [id])?;
         Ok(AgentDeletion { links, workflows })
     }
 }

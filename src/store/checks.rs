@@ -69,8 +69,7 @@ impl Reader<'_> {
             Ok(format!(
                 "foreign key: {} row {} refers to a missing {} row",
                 row.get::<_, String>(0)?,
-                row.get::<_, Option<i64>>(1)?
-                    .map_or_else(|| "?".to_owned(), |id| id.to_string()),
+                row.get::<_, Option<i64>>(1)?.map_or_else(|| "?".to_owned(), |id| id.to_string()),
                 row.get::<_, String>(2)?,
             ))
         })?;
@@ -85,9 +84,7 @@ impl Reader<'_> {
         let count = |table: &str| -> Result<i64> {
             Ok(self
                 .conn()
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                    row.get(0)
-                })?)
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?)
         };
         Ok(Counts {
             agents: count("agents")?,
@@ -101,11 +98,7 @@ impl Reader<'_> {
     }
 
     fn conflicts(&self) -> Result<BTreeSet<Problem>> {
-        Ok(self
-            .validate()?
-            .into_iter()
-            .filter(|p| p.severity == Severity::Conflict)
-            .collect())
+        Ok(self.validate()?.into_iter().filter(|p| p.severity == Severity::Conflict).collect())
     }
 }
 
@@ -116,10 +109,6 @@ impl Writer<'_> {
         let before = self.conflicts()?;
         let value = change()?;
         let introduced: Vec<Problem> = self.conflicts()?.difference(&before).cloned().collect();
-        if introduced.is_empty() {
-            Ok(value)
-        } else {
-            Err(StoreError::Conflicts(introduced))
-        }
+        if introduced.is_empty() { Ok(value) } else { Err(StoreError::Conflicts(introduced)) }
     }
 }

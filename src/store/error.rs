@@ -14,12 +14,7 @@ pub enum StoreError {
     AlreadyExists { what: &'static str, name: String },
 
     #[error("{what} \"{name}\" is used by {}; remove those first{}", .users.join(", "), cascade_hint(*.cascadable))]
-    InUse {
-        what: &'static str,
-        name: String,
-        users: Vec<String>,
-        cascadable: bool,
-    },
+    InUse { what: &'static str, name: String, users: Vec<String>, cascadable: bool },
 
     #[error("{0}")]
     Invalid(String),
@@ -28,11 +23,7 @@ pub enum StoreError {
     Conflicts(Vec<Problem>),
 
     #[error("{}: schema version {found} is newer than this AgentLoom understands (up to {supported}); upgrade AgentLoom to open it (the file was not changed)", .path.display())]
-    NewerSchema {
-        path: PathBuf,
-        found: i64,
-        supported: i64,
-    },
+    NewerSchema { path: PathBuf, found: i64, supported: i64 },
 
     #[error("{}: not a SQLite database (the file was not changed)", .path.display())]
     NotSqlite { path: PathBuf },
@@ -44,10 +35,7 @@ pub enum StoreError {
     ReadOnly { path: PathBuf, action: &'static str },
 
     #[error("{}: {source}", .path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -57,11 +45,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 fn cascade_hint(cascadable: bool) -> &'static str {
-    if cascadable {
-        " or ask to cascade (--cascade)"
-    } else {
-        ""
-    }
+    if cascadable { " or ask to cascade (--cascade)" } else { "" }
 }
 
 fn render_problems(problems: &[Problem]) -> String {
@@ -78,9 +62,7 @@ impl StoreError {
             [one] => StoreError::Invalid(format!("{subject}: {one}")),
             many => StoreError::Invalid(format!(
                 "{subject}:{}",
-                many.iter()
-                    .map(|m| format!("\n  - {m}"))
-                    .collect::<String>()
+                many.iter().map(|m| format!("\n  - {m}")).collect::<String>()
             )),
         }
     }

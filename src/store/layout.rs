@@ -17,13 +17,7 @@ impl Reader<'_> {
              WHERE n.workflow_id = ?1 ORDER BY a.name",
         )?;
         let rows = statement.query_map([id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                NodePosition {
-                    x: row.get(1)?,
-                    y: row.get(2)?,
-                },
-            ))
+            Ok((row.get::<_, String>(0)?, NodePosition { x: row.get(1)?, y: row.get(2)? }))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -54,10 +48,7 @@ impl Writer<'_> {
         positions: &BTreeMap<String, NodePosition>,
     ) -> Result<()> {
         let workflow_id = self.workflow(workflow)?.id;
-        self.conn().execute(
-            "DELETE FROM canvas_nodes WHERE workflow_id = ?1",
-            [workflow_id],
-        )?;
+        self.conn().execute("DELETE FROM canvas_nodes WHERE workflow_id = ?1", [workflow_id])?;
         for (agent, position) in positions {
             self.set_node_position(workflow, agent, *position)?;
         }

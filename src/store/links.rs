@@ -42,9 +42,7 @@ impl Reader<'_> {
     pub fn links(&self) -> Result<Vec<Link>> {
         let sql = format!("SELECT {COLUMNS} FROM {FROM} {ORDER}");
         let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
@@ -52,9 +50,7 @@ impl Reader<'_> {
     pub fn links_of(&self, parent: &str) -> Result<Vec<Link>> {
         let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE p.name = ?1 {ORDER}");
         let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement
-            .query_map([parent], from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = statement.query_map([parent], from_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
@@ -67,19 +63,12 @@ impl Reader<'_> {
             .into_iter()
             .filter(|l| l.child == selector.child)
             .filter(|l| selector.kind.is_none_or(|kind| l.kind == kind))
-            .filter(|l| {
-                selector
-                    .order
-                    .is_none_or(|order| l.sequence_order == Some(order))
-            })
+            .filter(|l| selector.order.is_none_or(|order| l.sequence_order == Some(order)))
             .collect();
         let described = format!("{} → {}", selector.parent, selector.child);
         match matches.len() {
             1 => Ok(matches.remove(0)),
-            0 => Err(StoreError::NotFound {
-                what: "link",
-                name: described,
-            }),
+            0 => Err(StoreError::NotFound { what: "link", name: described }),
             _ => Err(StoreError::Invalid(format!(
                 "link {described} is ambiguous: {}; say which with --type and --order",
                 matches.iter().map(describe).collect::<Vec<_>>().join(", ")
@@ -127,9 +116,7 @@ impl Writer<'_> {
             )));
         }
         if order.is_some_and(|o| o < 0) {
-            return Err(StoreError::Invalid(format!(
-                "{subject}: order must be 0 or more"
-            )));
+            return Err(StoreError::Invalid(format!("{subject}: order must be 0 or more")));
         }
         let order = match (kind.is_ordered(), order) {
             (true, None) => Some(self.next_order(parent_agent.id, kind)?),
@@ -146,13 +133,25 @@ impl Writer<'_> {
             });
         }
         self.refuse_new_conflicts(|| {
-            self.conn().execute(
-                "INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type, sequence_order, properties)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![parent_agent.id, child_id, kind.as_str(), order, to_json(properties)?],
-            )?;
-            Ok(self.conn().last_insert_rowid())
+            self.insert_link(parent_agent.id, child_id, kind, order, properties)
         })
+    }
+
+    /// Inserts a link row, with no check beyond the schema's.
+    pub(super) fn insert_link(
+        &self,
+        parent: i64,
+        child: i64,
+        kind: LinkKind,
+        order: Option<i64>,
+        properties: &JsonObject,
+    ) -> Result<i64> {
+        self.conn().execute(
+            "INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type, sequence_order, properties)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![parent, child, kind.as_str(), order, to_json(properties)?],
+        )?;
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// Changes the order and properties of the link `id`.
@@ -164,15 +163,8 @@ impl Writer<'_> {
     ) -> Result<Outcome> {
         let version: i64 = self
             .conn()
-            .query_row(
-                "SELECT version FROM agent_links WHERE id = ?1",
-                [id],
-                |row| row.get(0),
-            )
-            .map_err(|_| StoreError::NotFound {
-                what: "link",
-                name: format!("#{id}"),
-            })?;
+            .query_row("SELECT version FROM agent_links WHERE id = ?1", [id], |row| row.get(0))
+            .map_err(|_| StoreError::NotFound { what: "link", name: format!("#{id}") })?;
         self.refuse_new_conflicts(|| {
             self.conn().execute(
                 "UPDATE agent_links SET sequence_order = ?2, properties = ?3 WHERE id = ?1",
@@ -186,8 +178,7 @@ impl Writer<'_> {
     /// Deletes the link `selector` picks.
     pub fn delete_link(&self, selector: &LinkSelector<'_>) -> Result<Link> {
         let link = self.link(selector)?;
-        self.conn()
-            .execute("DELETE FROM agent_links WHERE id = ?1", [link.id])?;
+        self.conn().execute("DELETE FROM agent_links WHERE id = ?1", [link.id])?;
         Ok(link)
     }
 

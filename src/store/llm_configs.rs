@@ -37,9 +37,7 @@ impl Reader<'_> {
     pub fn llm_configs(&self) -> Result<Vec<LlmConfig>> {
         let sql = format!("SELECT {COLUMNS} FROM llm_configs ORDER BY name");
         let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
@@ -56,11 +54,7 @@ impl Reader<'_> {
 
     pub(super) fn llm_config_id(&self, name: &str) -> Result<i64> {
         self.conn()
-            .query_row(
-                "SELECT id FROM llm_configs WHERE name = ?1",
-                [name],
-                |row| row.get(0),
-            )
+            .query_row("SELECT id FROM llm_configs WHERE name = ?1", [name], |row| row.get(0))
             .optional()?
             .ok_or_else(|| not_found(name))
     }
@@ -76,18 +70,14 @@ impl Reader<'_> {
                     WHERE sampling_llm_config_id = ?1
                    ORDER BY 1";
         let mut statement = self.conn().prepare(sql)?;
-        let users = statement
-            .query_map([id], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let users =
+            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(users)
     }
 }
 
 fn not_found(name: &str) -> StoreError {
-    StoreError::NotFound {
-        what: WHAT,
-        name: name.to_owned(),
-    }
+    StoreError::NotFound { what: WHAT, name: name.to_owned() }
 }
 
 fn check(spec: &LlmConfigSpec) -> Result<()> {
@@ -95,10 +85,7 @@ fn check(spec: &LlmConfigSpec) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(StoreError::invalid(
-            &format!("{WHAT} \"{}\"", spec.name),
-            &problems,
-        ))
+        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
     }
 }
 
@@ -107,10 +94,7 @@ impl Writer<'_> {
     pub fn create_llm_config(&self, spec: &LlmConfigSpec) -> Result<i64> {
         check(spec)?;
         if self.find_llm_config(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
         self.conn().execute(
             "INSERT INTO llm_configs (name, provider, model, base_url, api_key_ref, request_params,
@@ -136,10 +120,7 @@ impl Writer<'_> {
         check(spec)?;
         let current = self.llm_config(name)?;
         if spec.name != name && self.find_llm_config(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
         self.conn().execute(
             "UPDATE llm_configs SET name = ?2, provider = ?3, model = ?4, base_url = ?5, api_key_ref = ?6,
@@ -182,8 +163,7 @@ impl Writer<'_> {
                 cascadable: false,
             });
         }
-        self.conn()
-            .execute("DELETE FROM llm_configs WHERE id = ?1", [id])?;
+        self.conn().execute("DELETE FROM llm_configs WHERE id = ?1", [id])?;
         Ok(())
     }
 
@@ -191,10 +171,6 @@ impl Writer<'_> {
     pub(super) fn outcome_of_update(&self, table: &str, id: i64, version: i64) -> Result<Outcome> {
         let sql = format!("SELECT version FROM {table} WHERE id = ?1");
         let now: i64 = self.conn().query_row(&sql, [id], |row| row.get(0))?;
-        Ok(if now == version {
-            Outcome::Unchanged
-        } else {
-            Outcome::Updated
-        })
+        Ok(if now == version { Outcome::Unchanged } else { Outcome::Updated })
     }
 }

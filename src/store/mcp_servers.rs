@@ -44,9 +44,7 @@ impl Reader<'_> {
     pub fn mcp_servers(&self) -> Result<Vec<McpServer>> {
         let sql = format!("SELECT {COLUMNS} FROM {FROM} ORDER BY s.name");
         let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
@@ -63,21 +61,14 @@ impl Reader<'_> {
 
     pub(super) fn mcp_server_id(&self, name: &str) -> Result<i64> {
         self.conn()
-            .query_row(
-                "SELECT id FROM mcp_servers WHERE name = ?1",
-                [name],
-                |row| row.get(0),
-            )
+            .query_row("SELECT id FROM mcp_servers WHERE name = ?1", [name], |row| row.get(0))
             .optional()?
             .ok_or_else(|| not_found(name))
     }
 }
 
 fn not_found(name: &str) -> StoreError {
-    StoreError::NotFound {
-        what: WHAT,
-        name: name.to_owned(),
-    }
+    StoreError::NotFound { what: WHAT, name: name.to_owned() }
 }
 
 fn check(spec: &McpServerSpec) -> Result<()> {
@@ -85,10 +76,7 @@ fn check(spec: &McpServerSpec) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(StoreError::invalid(
-            &format!("{WHAT} \"{}\"", spec.name),
-            &problems,
-        ))
+        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
     }
 }
 
@@ -97,10 +85,7 @@ impl Writer<'_> {
     pub fn create_mcp_server(&self, spec: &McpServerSpec, origin: ServerOrigin) -> Result<i64> {
         check(spec)?;
         if self.find_mcp_server(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
         let sampling = self.sampling_config_id(spec)?;
         self.conn().execute(
@@ -136,10 +121,7 @@ impl Writer<'_> {
         check(spec)?;
         let current = self.mcp_server(name)?;
         if spec.name != name && self.find_mcp_server(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
         let launch_changed = current.spec.launch_fingerprint() != spec.launch_fingerprint();
         let origin = if origin == ServerOrigin::Import && launch_changed {
@@ -176,9 +158,7 @@ impl Writer<'_> {
     pub fn put_mcp_server(&self, spec: &McpServerSpec, origin: ServerOrigin) -> Result<Outcome> {
         match self.find_mcp_server(&spec.name)? {
             Some(_) => self.update_mcp_server(&spec.name, spec, origin),
-            None => self
-                .create_mcp_server(spec, origin)
-                .map(|_| Outcome::Created),
+            None => self.create_mcp_server(spec, origin).map(|_| Outcome::Created),
         }
     }
 
@@ -206,9 +186,8 @@ impl Writer<'_> {
             "SELECT a.name FROM agent_mcp_servers l JOIN agents a ON a.id = l.agent_id
              WHERE l.mcp_server_id = ?1 ORDER BY a.name",
         )?;
-        let agents: Vec<String> = statement
-            .query_map([id], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let agents: Vec<String> =
+            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
         if !agents.is_empty() && !cascade {
             let users = agents.iter().map(|a| format!("agent \"{a}\"")).collect();
             return Err(StoreError::InUse {
@@ -218,19 +197,12 @@ impl Writer<'_> {
                 cascadable: true,
             });
         }
-        self.conn().execute(
-            "DELETE FROM agent_mcp_servers WHERE mcp_server_id = ?1",
-            [id],
-        )?;
-        self.conn()
-            .execute("DELETE FROM mcp_servers WHERE id = ?1", [id])?;
+        self.conn().execute("DELETE FROM agent_mcp_servers WHERE mcp_server_id = ?1", [id])?;
+        self.conn().execute("DELETE FROM mcp_servers WHERE id = ?1", [id])?;
         Ok(agents)
     }
 
     fn sampling_config_id(&self, spec: &McpServerSpec) -> Result<Option<i64>> {
-        spec.sampling_llm
-            .as_deref()
-            .map(|name| self.llm_config_id(name))
-            .transpose()
+        spec.sampling_llm.as_deref().map(|name| self.llm_config_id(name)).transpose()
     }
 }

@@ -4,6 +4,7 @@
 mod agents;
 mod checks;
 mod convert;
+mod definitions;
 mod error;
 mod history;
 mod layout;
@@ -19,9 +20,12 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use agents::AgentDeletion;
 pub use checks::Counts;
+pub use definitions::{Change, ImportReport};
 pub use error::{Result, StoreError};
 pub use history::HistoryEntry;
+pub use links::LinkSelector;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 
 /// What a write did to a definition that it creates or updates by name.
@@ -44,20 +48,12 @@ impl Store {
     /// Opens (creating or upgrading as needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Store> {
         let (conn, read_only) = open::open_file(path)?;
-        Ok(Store {
-            conn,
-            path: Some(path.to_owned()),
-            read_only,
-        })
+        Ok(Store { conn, path: Some(path.to_owned()), read_only })
     }
 
     /// A private database in memory, at the current schema.
     pub fn open_in_memory() -> Result<Store> {
-        Ok(Store {
-            conn: open::open_memory()?,
-            path: None,
-            read_only: false,
-        })
+        Ok(Store { conn: open::open_memory()?, path: None, read_only: false })
     }
 
     /// The file this store reads and writes, if it is not in memory.
@@ -90,12 +86,8 @@ impl Store {
             let path = self.path.clone().unwrap_or_default();
             return Err(StoreError::ReadOnly { path, action });
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&Writer {
-            reader: Reader { tx: &tx },
-        })?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&Writer { reader: Reader { tx: &tx } })?;
         tx.commit()?;
         Ok(value)
     }

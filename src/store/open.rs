@@ -25,31 +25,21 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn inspect(path: &Path) -> Result<Found> {
-    let io = |source| StoreError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = |source| StoreError::Io { path: path.to_owned(), source };
     let mut file = match fs::File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
         Err(error) => return Err(io(error)),
     };
     if file.metadata().map_err(io)?.is_dir() {
-        return Err(StoreError::NotSqlite {
-            path: path.to_owned(),
-        });
+        return Err(StoreError::NotSqlite { path: path.to_owned() });
     }
     let mut header = Vec::with_capacity(SQLITE_MAGIC.len());
-    file.by_ref()
-        .take(SQLITE_MAGIC.len() as u64)
-        .read_to_end(&mut header)
-        .map_err(io)?;
+    file.by_ref().take(SQLITE_MAGIC.len() as u64).read_to_end(&mut header).map_err(io)?;
     match header.as_slice() {
         [] => Ok(Found::Nothing),
         bytes if bytes == SQLITE_MAGIC => Ok(Found::Sqlite),
-        _ => Err(StoreError::NotSqlite {
-            path: path.to_owned(),
-        }),
+        _ => Err(StoreError::NotSqlite { path: path.to_owned() }),
     }
 }
 
@@ -59,15 +49,11 @@ fn inspect(path: &Path) -> Result<Found> {
 pub(super) fn open_file(path: &Path) -> Result<(Connection, bool)> {
     let found = inspect(path)?;
     let read_only = matches!(found, Found::Sqlite)
-        && fs::metadata(path)
-            .map(|m| m.permissions().readonly())
-            .unwrap_or(false);
+        && fs::metadata(path).map(|m| m.permissions().readonly()).unwrap_or(false);
     if matches!(found, Found::Nothing) {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.to_owned(),
-                source,
-            })?;
+            fs::create_dir_all(dir)
+                .map_err(|source| StoreError::Io { path: dir.to_owned(), source })?;
         }
     }
     let flags = if read_only {
@@ -83,17 +69,13 @@ pub(super) fn open_file(path: &Path) -> Result<(Connection, bool)> {
 
     let (app_id, version, objects) = header_facts(&conn).map_err(|error| match error {
         rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase => {
-            StoreError::NotSqlite {
-                path: path.to_owned(),
-            }
+            StoreError::NotSqlite { path: path.to_owned() }
         }
         other => StoreError::Sqlite(other),
     })?;
     let blank = objects == 0 && version == 0;
     if app_id != APPLICATION_ID && !blank {
-        return Err(StoreError::NotAgentLoom {
-            path: path.to_owned(),
-        });
+        return Err(StoreError::NotAgentLoom { path: path.to_owned() });
     }
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {

@@ -42,10 +42,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     let tx = conn.transaction()?;
     let current: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    for migration in MIGRATIONS
-        .iter()
-        .filter(|m| m.version > current && m.version <= target)
-    {
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
         tx.execute_batch(migration.sql)?;
         tx.pragma_update(None, "user_version", migration.version)?;
     }

@@ -33,9 +33,7 @@ impl Reader<'_> {
     pub fn workflows(&self) -> Result<Vec<Workflow>> {
         let sql = format!("SELECT {COLUMNS} FROM {FROM} ORDER BY w.name");
         let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement
-            .query_map([], from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
@@ -48,10 +46,7 @@ impl Reader<'_> {
     /// The workflow called `name`.
     pub fn workflow(&self, name: &str) -> Result<Workflow> {
         self.find_workflow(name)?
-            .ok_or_else(|| StoreError::NotFound {
-                what: WHAT,
-                name: name.to_owned(),
-            })
+            .ok_or_else(|| StoreError::NotFound { what: WHAT, name: name.to_owned() })
     }
 }
 
@@ -60,10 +55,7 @@ fn check(spec: &WorkflowSpec) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(StoreError::invalid(
-            &format!("{WHAT} \"{}\"", spec.name),
-            &problems,
-        ))
+        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
     }
 }
 
@@ -72,10 +64,7 @@ impl Writer<'_> {
     pub fn create_workflow(&self, spec: &WorkflowSpec) -> Result<i64> {
         check(spec)?;
         if self.find_workflow(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
         let root = self.agent_id(&spec.root)?;
         self.conn().execute(
@@ -90,10 +79,7 @@ impl Writer<'_> {
         check(spec)?;
         let current = self.workflow(name)?;
         if spec.name != name && self.find_workflow(&spec.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: WHAT,
-                name: spec.name.clone(),
-            });
+            return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
         let root = self.agent_id(&spec.root)?;
         self.conn().execute(
@@ -114,8 +100,7 @@ impl Writer<'_> {
     /// Deletes the workflow called `name` and its canvas layout; its agents stay.
     pub fn delete_workflow(&self, name: &str) -> Result<()> {
         let workflow = self.workflow(name)?;
-        self.conn()
-            .execute("DELETE FROM workflows WHERE id = ?1", [workflow.id])?;
+        self.conn().execute("DELETE FROM workflows WHERE id = ?1", [workflow.id])?;
         Ok(())
     }
 }

@@ -1,0 +1,152 @@
+//! `agentloom db ...` and the bare `agentloom` overview: create, seed, check and summarise the database.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::Globals;
+use super::output::{print_json, print_table, short};
+use crate::interchange;
+use crate::model::Problem;
+use crate::store::{SCHEMA_VERSION, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the database (or bring it to the current schema) and seed the example workflows
+    Init {
+        /// Create it without the example workflows
+        #[arg(long)]
+        empty: bool,
+    },
+    /// Check SQLite integrity, foreign keys and the structure of every workflow; non-zero exit on any problem
+    Check,
+    /// Where the database is and what it holds
+    Info,
+}
+
+pub(super) fn run(globals: &Globals, command: DbCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        DbCommand::Init { empty } => init(globals, empty),
+        DbCommand::Check => check(globals),
+        DbCommand::Info => overview(globals),
+    }
+}
+
+/// Seeds the example workflows that are missing; says which.
+pub(super) fn seed_examples(store: &mut Store) -> anyhow::Result<Vec<String>> {
+    Ok(interchange::seed_examples(store)?)
+}
+
+fn init(globals: &Globals, empty: bool) -> anyhow::Result<ExitCode> {
+    let path = globals.db_path()?;
+    let existed = path.exists();
+    let mut store = Store::open(&path)?;
+    let seeded = if empty { Vec::new() } else { seed_examples(&mut store)? };
+    if globals.json {
+        return print_json(&serde_json::json!({
+            "path": path,
+            "created": !existed,
+            "schema_version": SCHEMA_VERSION,
+            "seeded_workflows": seeded,
+        }));
+    }
+    let verb = if existed { "Opened" } else { "Created" };
+    println!("{verb} {} (schema {SCHEMA_VERSION}).", path.display());
+    match seeded.len() {
+        0 => {}
+        n => println!("Seeded {n} example workflows: {}.", seeded.join(", ")),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Serialize)]
+struct CheckReport {
+    integrity: Vec<String>,
+    structure: Vec<Problem>,
+}
+
+fn check(globals: &Globals) -> anyhow::Result<ExitCode> {
+    let store = globals.open()?;
+    let report = store.read(|r| {
+        Ok(CheckReport { integrity: r.integrity_problems()?, structure: r.validate()? })
+    })?;
+    let clean = report.integrity.is_empty() && report.structure.is_empty();
+    if globals.json {
+        print_json(&report)?;
+    } else if clean {
+        println!("No problems: integrity, foreign keys and workflow structure are all in order.");
+    } else {
+        let count = report.integrity.len() + report.structure.len();
+        println!("{count} problem{}:", if count == 1 { "" } else { "s" });
+        for line in &report.integrity {
+            println!("  {line}");
+        }
+        for problem in &report.structure {
+            println!("  {problem}");
+        }
+    }
+    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// What `agentloom` with no subcommand prints: the database, what it holds, what to try next.
+pub(super) fn overview(globals: &Globals) -> anyhow::Result<ExitCode> {
+    let path = globals.db_path()?;
+    let existed = path.exists();
+    let store = globals.open()?;
+    let (counts, workflows, agents) =
+        store.read(|r| Ok((r.counts()?, r.workflows()?, r.agents()?)))?;
+    if globals.json {
+        return print_json(&serde_json::json!({
+            "path": path,
+            "schema_version": SCHEMA_VERSION,
+            "counts": counts,
+            "workflows": workflows,
+        }));
+    }
+    let created = if existed { "" } else { ", created just now" };
+    println!("AgentLoom database: {} (schema {SCHEMA_VERSION}{created})", path.display());
+    println!(
+        "Holds {} workflows, {} agents, {} links, {} LLM configs, {} MCP servers, {} sessions, {} runs.",
+        counts.workflows,
+        counts.agents,
+        counts.links,
+        counts.llm_configs,
+        counts.mcp_servers,
+        counts.sessions,
+        counts.runs
+    );
+    if !workflows.is_empty() {
+        println!();
+        let rows: Vec<Vec<String>> = workflows
+            .iter()
+            .map(|w| {
+                let kind = agents
+                    .iter()
+                    .find(|a| a.spec.name == w.spec.root)
+                    .map_or_else(String::new, |a| a.spec.kind.to_string());
+                vec![
+                    w.spec.name.clone(),
+                    format!("{} ({kind})", w.spec.root),
+                    short(&w.spec.description, 60),
+                ]
+            })
+            .collect();
+        print_table(&["WORKFLOW", "ROOT", "DESCRIPTION"], &rows);
+    }
+    let example = workflows.first().map_or("NAME", |w| w.spec.name.as_str());
+    println!();
+    println!("Try next:");
+    let tips = [
+        (format!("agentloom workflow show {example}"), "the agents and links of a workflow"),
+        ("agentloom agent list".to_owned(), "every agent, its type and LLM config"),
+        (format!("agentloom export {example} -o {example}.yaml"), "the workflow as a YAML file"),
+        ("agentloom db check".to_owned(), "integrity and structure problems"),
+        ("agentloom --help".to_owned(), "every command"),
+    ];
+    let width = tips.iter().map(|(command, _)| command.len()).max().unwrap_or(0);
+    for (command, what) in tips {
+        println!("  {command:<width$}  {what}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
