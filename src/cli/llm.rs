@@ -36,7 +36,7 @@ pub struct AddArgs {
     base_url: Option<String>,
     /// Where the key lives: env:VARIABLE or keyring:service/user (never the key itself)
     #[arg(long, value_name = "REF")]
-    api_key_ref: Option<SecretRef>,
+    api_key_ref: Option<String>,
     /// Default request parameters as a JSON object, e.g. '{"temperature": 0.2}'
     #[arg(long, value_name = "JSON", value_parser = parse::json_object)]
     params: Option<JsonObject>,
@@ -51,9 +51,16 @@ pub struct AddArgs {
 pub(super) fn run(globals: &Globals, command: LlmCommand) -> anyhow::Result<ExitCode> {
     match command {
         LlmCommand::Add(args) => {
+            // Parsed here rather than by clap, whose error would echo a pasted key.
+            let api_key_ref = args
+                .api_key_ref
+                .as_deref()
+                .map(str::parse::<SecretRef>)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--api-key-ref: {e}"))?;
             let spec = LlmConfigSpec {
                 base_url: args.base_url,
-                api_key_ref: args.api_key_ref,
+                api_key_ref,
                 request_params: args.params.unwrap_or_default(),
                 input_price_per_mtok: args.input_price,
                 output_price_per_mtok: args.output_price,

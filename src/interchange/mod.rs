@@ -29,7 +29,10 @@ pub fn export_yaml(reader: &Reader<'_>, workflow: &str) -> Result<String, Interc
 
 /// Parses a YAML workflow document; a syntax or shape error says where.
 pub fn parse_yaml(text: &str) -> Result<Bundle, InterchangeError> {
-    serde_saphyr::from_str(text).map_err(|error| InterchangeError::Syntax(error.to_string()))
+    serde_saphyr::from_str(text).map_err(|error| {
+        let message = error.to_string();
+        InterchangeError::Syntax(message.strip_prefix("error: ").unwrap_or(&message).to_owned())
+    })
 }
 
 /// Imports a YAML workflow document in one transaction: everything or nothing. Definitions are

@@ -1,0 +1,143 @@
+//! Opening database files: what is not ours or is too new is refused untouched; older schemas
+//! are upgraded (after a backup) to exactly what a fresh database has.
+
+mod support;
+
+use std::fs;
+
+use agentloom::store::schema::{MIGRATIONS, migrate_to};
+use agentloom::store::{SCHEMA_VERSION, Store, StoreError};
+use rusqlite::Connection;
+use support::{Sandbox, dump};
+
+#[test]
+fn a_newer_schema_is_refused_and_left_byte_for_byte() {
+    let sandbox = Sandbox::seeded();
+    {
+        let conn = Connection::open(&sandbox.db).expect("open");
+        conn.pragma_update(None, "journal_mode", "DELETE").expect("journal");
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
+    }
+    let before = fs::read(&sandbox.db).expect("read");
+    let run = sandbox.run(&["agent", "list"]);
+    run.fails_with(&format!(
+        "schema version {} is newer than this AgentLoom understands (up to {SCHEMA_VERSION}); upgrade AgentLoom to open it (the file was not changed)",
+        SCHEMA_VERSION + 1
+    ));
+    assert_eq!(before, fs::read(&sandbox.db).expect("read"));
+}
+
+#[test]
+fn files_that_are_not_ours_are_refused_untouched() {
+    let sandbox = Sandbox::new();
+    let text = sandbox.path("notes.txt");
+    fs::write(
+        &text,
+        "shopping list: milk, eggs, a much longer line so the file is not tiny\n".repeat(20),
+    )
+    .expect("write");
+    let before = fs::read(&text).expect("read");
+    let run = sandbox.command(&["agent", "list"]).arg("--db").arg(&text).output().expect("run");
+    support::Run::from(run)
+        .fails_with("notes.txt: not a SQLite database (the file was not changed)");
+    assert_eq!(before, fs::read(&text).expect("read"));
+
+    let other = sandbox.path("other.sqlite");
+    Connection::open(&other)
+        .and_then(|c| c.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)"))
+        .expect("other db");
+    let before = fs::read(&other).expect("read");
+    let run = sandbox.command(&["agent", "list"]).arg("--db").arg(&other).output().expect("run");
+    support::Run::from(run).fails_with(
+        "other.sqlite: a SQLite database, but not AgentLoom's (the file was not changed)",
+    );
+    assert_eq!(before, fs::read(&other).expect("read"));
+
+    let directory = sandbox.path("a-directory");
+    fs::create_dir(&directory).expect("dir");
+    assert!(matches!(Store::open(&directory), Err(StoreError::NotSqlite { .. })));
+}
+
+#[test]
+fn a_read_only_file_can_be_read_but_not_written() {
+    let sandbox = Sandbox::seeded();
+    let mut permissions = fs::metadata(&sandbox.db).expect("meta").permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&sandbox.db, permissions).expect("chmod");
+    let before = dump(&sandbox.db);
+
+    let listed = sandbox.run(&["agent", "list"]).ok();
+    assert!(listed.stdout.contains("echo"), "{}", listed.stdout);
+    sandbox
+        .run(&["agent", "add", "x", "--type", "basic"])
+        .fails_with("agentloom.db: the file is read-only; adding an agent needs to write to it");
+    assert_eq!(before, dump(&sandbox.db));
+}
+
+#[test]
+fn an_empty_file_becomes_a_new_database() {
+    let sandbox = Sandbox::new();
+    fs::write(&sandbox.db, b"").expect("touch");
+    sandbox.run(&["agent", "list"]).ok();
+    let conn = Connection::open(&sandbox.db).expect("open");
+    let version: i64 =
+        conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+/// The schema as SQLite describes it: every table, index, view and trigger with its SQL.
+fn schema_of(conn: &Connection) -> Vec<(String, String, Option<String>)> {
+    conn.prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+        .expect("schema")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .expect("schema")
+        .collect::<Result<_, _>>()
+        .expect("schema")
+}
+
+/// Rows that are valid at every schema version, to carry through upgrades.
+const FIXTURE: &str = "
+    INSERT INTO llm_configs (name, provider, model) VALUES ('local', 'generic', 'llama3.2');
+    INSERT INTO agents (name, agent_type, llm_config_id) VALUES ('writer', 'basic', 1), ('flow', 'chain', NULL);
+    INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type, sequence_order) VALUES (2, 1, 'chains_to', 1);
+    INSERT INTO workflows (name, root_agent_id) VALUES ('story', 2);
+";
+
+#[test]
+fn every_earlier_version_upgrades_to_the_fresh_schema_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fresh_path = dir.path().join("fresh.db");
+    drop(Store::open(&fresh_path).expect("fresh"));
+    let fresh = schema_of(&Connection::open(&fresh_path).expect("open"));
+
+    for migration in MIGRATIONS.iter().filter(|m| m.version < SCHEMA_VERSION) {
+        let path = dir.path().join(format!("v{}.db", migration.version));
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            migrate_to(&mut conn, migration.version).expect("old schema");
+            conn.execute_batch(FIXTURE).expect("fixture");
+        }
+        let store = Store::open(&path).expect("upgrade");
+        let (agents, links, workflow, problems) = store
+            .read(|r| Ok((r.agents()?, r.links()?, r.workflow("story")?, r.integrity_problems()?)))
+            .expect("read");
+        assert_eq!(agents.len(), 2, "from v{}", migration.version);
+        assert_eq!(links.len(), 1, "from v{}", migration.version);
+        assert_eq!(workflow.spec.root, "flow");
+        assert!(problems.is_empty(), "from v{}: {problems:?}", migration.version);
+        drop(store);
+
+        let upgraded = schema_of(&Connection::open(&path).expect("open"));
+        assert_eq!(
+            upgraded, fresh,
+            "schema upgraded from v{} differs from a fresh one",
+            migration.version
+        );
+        let backup =
+            dir.path().join(format!("v{}.db.schema-{}.bak", migration.version, migration.version));
+        let kept: i64 = Connection::open(&backup)
+            .and_then(|c| c.query_row("SELECT count(*) FROM agents", [], |r| r.get(0)))
+            .expect("backup readable");
+        assert_eq!(kept, 2, "the backup holds the rows from before the upgrade");
+    }
+}
