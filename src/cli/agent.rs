@@ -89,10 +89,8 @@ pub struct AgentFields {
 }
 
 impl AgentFields {
-    fn apply(
-        self,
-        spec: &mut AgentSpec,
-    ) -> anyhow::Result<(Option<Vec<LlmOverride>>, Option<Vec<AgentMcpServer>>)> {
+    /// Sets the given fields on `spec`; returns the overrides and servers to replace, if given.
+    fn apply(self, spec: &mut AgentSpec) -> anyhow::Result<AgentParts> {
         if let Some(description) = self.description {
             spec.description = description;
         }
@@ -130,34 +128,37 @@ impl AgentFields {
             Some(parsed?)
         };
         let servers = if self.mcp.is_empty() { None } else { Some(self.mcp) };
-        Ok((overrides, servers))
+        Ok(AgentParts { overrides, servers })
     }
 }
 
-fn save_parts(
-    w: &Writer<'_>,
-    name: &str,
+/// The parts of an agent kept in their own rows; `None` leaves them as they are.
+struct AgentParts {
     overrides: Option<Vec<LlmOverride>>,
     servers: Option<Vec<AgentMcpServer>>,
-) -> crate::store::Result<()> {
-    if let Some(overrides) = overrides {
-        w.set_agent_llm_overrides(name, &overrides)?;
+}
+
+impl AgentParts {
+    fn save(self, w: &Writer<'_>, agent: &str) -> crate::store::Result<()> {
+        if let Some(overrides) = self.overrides {
+            w.set_agent_llm_overrides(agent, &overrides)?;
+        }
+        if let Some(servers) = self.servers {
+            w.set_agent_mcp_servers(agent, &servers)?;
+        }
+        Ok(())
     }
-    if let Some(servers) = servers {
-        w.set_agent_mcp_servers(name, &servers)?;
-    }
-    Ok(())
 }
 
 pub(super) fn run(globals: &Globals, command: AgentCommand) -> anyhow::Result<ExitCode> {
     match command {
         AgentCommand::Add { name, kind, fields } => {
             let mut spec = AgentSpec::new(name, kind);
-            let (overrides, servers) = fields.apply(&mut spec)?;
+            let parts = fields.apply(&mut spec)?;
             let mut store = globals.open()?;
             store.write("adding an agent", |w| {
                 w.create_agent(&spec)?;
-                save_parts(w, &spec.name, overrides, servers)
+                parts.save(w, &spec.name)
             })?;
             println!("Added {} agent \"{}\".", spec.kind, spec.name);
             report_incomplete(&store.read(|r| r.validate())?, &spec.name);
@@ -175,10 +176,10 @@ pub(super) fn run(globals: &Globals, command: AgentCommand) -> anyhow::Result<Ex
             if no_llm {
                 spec.llm = None;
             }
-            let (overrides, servers) = fields.apply(&mut spec)?;
+            let parts = fields.apply(&mut spec)?;
             let version = store.write("editing an agent", |w| {
                 w.update_agent(&name, &spec)?;
-                save_parts(w, &spec.name, overrides, servers)?;
+                parts.save(w, &spec.name)?;
                 let after = w.agent(&spec.name)?;
                 Ok(after.version)
             })?;

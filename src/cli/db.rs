@@ -93,7 +93,8 @@ fn check(globals: &Globals) -> anyhow::Result<ExitCode> {
 pub(super) fn overview(globals: &Globals) -> anyhow::Result<ExitCode> {
     let path = globals.db_path()?;
     let existed = path.exists();
-    let store = globals.open()?;
+    // Like the app's first launch: a database created here starts with the examples.
+    let store = globals.open_seeding(true)?;
     let (counts, workflows, agents) =
         store.read(|r| Ok((r.counts()?, r.workflows()?, r.agents()?)))?;
     if globals.json {

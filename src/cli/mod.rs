@@ -81,12 +81,18 @@ impl Globals {
         }
     }
 
-    /// Opens the database, creating it when missing (the default one with the example workflows).
+    /// Opens the database, creating it when missing: the default one with the example workflows,
+    /// one named by `--db` or `AGENTLOOM_DB` empty.
     fn open(&self) -> anyhow::Result<Store> {
+        self.open_seeding(self.db.is_none())
+    }
+
+    /// Opens the database; one created just now gets the example workflows when `seed` says so.
+    fn open_seeding(&self, seed: bool) -> anyhow::Result<Store> {
         let path = self.db_path()?;
         let is_new = !path.exists();
         let mut store = Store::open(&path)?;
-        if is_new && self.db.is_none() {
+        if is_new && seed {
             db::seed_examples(&mut store)?;
         }
         Ok(store)

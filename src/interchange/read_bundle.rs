@@ -60,10 +60,10 @@ pub fn to_definitions(
         .enumerate()
         .filter_map(|(i, server)| {
             let path = format!("mcp_servers[{i}]");
-            if let Some(llm) = &server.sampling_llm {
-                if !config_names.contains(llm.as_str()) {
-                    problems.add(format!("{path}.sampling_llm"), unknown("LLM config", llm));
-                }
+            if let Some(llm) =
+                server.sampling_llm.as_ref().filter(|l| !config_names.contains(l.as_str()))
+            {
+                problems.add(format!("{path}.sampling_llm"), unknown("LLM config", llm));
             }
             read_mcp_server(&mut problems, &path, server)
         })
@@ -230,10 +230,8 @@ fn read_agent(
         problems.add(format!("{path}.name"), message);
     }
     let kind: Option<AgentKind> = parse(problems, format!("{path}.type"), &agent.kind);
-    if let Some(llm) = &agent.llm {
-        if !references.configs.contains(llm.as_str()) {
-            problems.add(format!("{path}.llm"), unknown("LLM config", llm));
-        }
+    if let Some(llm) = agent.llm.as_ref().filter(|l| !references.configs.contains(l.as_str())) {
+        problems.add(format!("{path}.llm"), unknown("LLM config", llm));
     }
     let mut llm_overrides = Vec::new();
     for (purpose, llm) in &agent.llm_overrides {

@@ -95,10 +95,10 @@ pub fn validate(agents: &[GraphAgent], links: &[GraphLink]) -> Vec<Problem> {
                 report(format!("unknown agent \"{end}\""));
             }
         }
-        if let Some(parent) = by_name.get(link.parent.as_str()) {
-            if !parent.kind.allows_child(link.kind) {
-                report(not_allowed_message(parent.kind, link.kind));
-            }
+        if let Some(parent) =
+            by_name.get(link.parent.as_str()).filter(|p| !p.kind.allows_child(link.kind))
+        {
+            report(not_allowed_message(parent.kind, link.kind));
         }
         children.entry(link.parent.as_str()).or_default().push(link);
     }

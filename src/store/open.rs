@@ -50,11 +50,11 @@ pub(super) fn open_file(path: &Path) -> Result<(Connection, bool)> {
     let found = inspect(path)?;
     let read_only = matches!(found, Found::Sqlite)
         && fs::metadata(path).map(|m| m.permissions().readonly()).unwrap_or(false);
-    if matches!(found, Found::Nothing) {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir)
-                .map_err(|source| StoreError::Io { path: dir.to_owned(), source })?;
-        }
+    let new_dir =
+        path.parent().filter(|d| !d.as_os_str().is_empty() && matches!(found, Found::Nothing));
+    if let Some(dir) = new_dir {
+        fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Io { path: dir.to_owned(), source })?;
     }
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
