@@ -102,3 +102,70 @@ fn a_link_closing_a_cycle_is_refused_and_changes_nothing() {
     assert!(error.to_string().contains("cycle: draft → polish → draft"), "{error}");
     assert_eq!(store.read(|r| r.counts()).expect("counts").links, 3);
 }
+
+#[test]
+fn every_definition_kind_keeps_its_versions() {
+    let (_dir, mut store) = store_with_chain();
+    store
+        .write("edit all", |w| {
+            let mut config = w.llm_config("offline")?.spec;
+            config.model = "passthrough-2".into();
+            assert_eq!(w.update_llm_config("offline", &config)?, Outcome::Updated);
+            let mut workflow = w.workflow("writing")?.spec;
+            workflow.description = "Draft, then polish".into();
+            assert_eq!(w.update_workflow("writing", &workflow)?, Outcome::Updated);
+            let link = w.links_of("pipeline")?.remove(0);
+            let mut properties = Map::new();
+            properties.insert("description".into(), "first".into());
+            assert_eq!(w.update_link(link.id, link.sequence_order, &properties)?, Outcome::Updated);
+            w.set_agent_llm_overrides("pipeline", &[])?;
+            Ok(())
+        })
+        .expect("edits");
+    let (config, workflow, link, revision) = store
+        .read(|r| {
+            Ok((
+                r.llm_config("offline")?,
+                r.workflow("writing")?,
+                r.links_of("pipeline")?.remove(0),
+                r.current_revision()?,
+            ))
+        })
+        .expect("read");
+    assert_eq!((config.version, workflow.version, link.version), (2, 2, 2));
+    let history = store.read(|r| r.history("llm_config", config.id)).expect("history");
+    assert_eq!(
+        history.iter().map(|h| h.row["model"].clone()).collect::<Vec<_>>(),
+        ["passthrough", "passthrough-2"]
+    );
+    assert_eq!(history.last().map(|h| h.revision), Some(revision - 2));
+}
+
+#[test]
+fn overrides_and_servers_are_part_of_the_agent_version() {
+    let (_dir, mut store) = store_with_chain();
+    store
+        .write("router", |w| {
+            w.create_llm_config(&LlmConfigSpec::new("judge", ProviderKind::Playback, "playback"))?;
+            let mut router = AgentSpec::new("desk", AgentKind::Router);
+            router.llm = Some("offline".into());
+            w.create_agent(&router)?;
+            w.set_agent_llm_overrides(
+                "desk",
+                &[agentloom::model::LlmOverride {
+                    purpose: agentloom::model::LlmPurpose::Routing,
+                    llm: "judge".into(),
+                }],
+            )
+        })
+        .expect("router");
+    let desk = store.read(|r| r.agent("desk")).expect("agent");
+    assert_eq!(desk.version, 2);
+    assert_eq!(desk.llm_overrides[0].llm, "judge");
+    let history = store.read(|r| r.history("agent", desk.id)).expect("history");
+    let judge = store.read(|r| r.llm_config("judge")).expect("judge");
+    let routing = history.last().map(|h| h.row["llm_overrides"]["routing"].clone());
+    assert_eq!(routing, Some(serde_json::json!(judge.id)), "the snapshot holds the override");
+    let error = store.write("used", |w| w.delete_llm_config("judge")).expect_err("judge is used");
+    assert!(error.to_string().contains("agent \"desk\" for routing"), "{error}");
+}

@@ -2,19 +2,18 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 
 use super::convert::{json, json_opt, to_json, word};
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Agent, AgentMcpServer, AgentSpec, LlmOverride};
 
 const WHAT: &str = "agent";
 
-const COLUMNS: &str = "a.id, a.name, a.agent_type, a.description, a.instruction, c.name, a.request_params, \
-                       a.options, a.use_history, a.human_input, a.public, a.version, a.created_at, a.updated_at";
-
-const FROM: &str = "agents a LEFT JOIN llm_configs c ON c.id = a.llm_config_id";
+const SELECT: &str = "SELECT a.id, a.name, a.agent_type, a.description, a.instruction, c.name, \
+                      a.request_params, a.options, a.use_history, a.human_input, a.public, a.version, \
+                      a.created_at, a.updated_at FROM agents a LEFT JOIN llm_configs c ON c.id = a.llm_config_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     Ok(Agent {
@@ -42,10 +41,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
 impl Reader<'_> {
     /// Every agent, by name, with its overrides and MCP servers.
     pub fn agents(&self) -> Result<Vec<Agent>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} ORDER BY a.name");
-        let mut statement = self.conn().prepare(&sql)?;
-        let mut agents: Vec<Agent> =
-            statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+        let mut agents = self.all(&format!("{SELECT} ORDER BY a.name"), [], from_row)?;
         let mut overrides = self.overrides_by_agent(None)?;
         let mut servers = self.servers_by_agent(None)?;
         for agent in &mut agents {
@@ -57,8 +53,9 @@ impl Reader<'_> {
 
     /// The agent called `name`, if there is one.
     pub fn find_agent(&self, name: &str) -> Result<Option<Agent>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE a.name = ?1");
-        let Some(mut agent) = self.conn().query_row(&sql, [name], from_row).optional()? else {
+        let Some(mut agent) =
+            self.first(&format!("{SELECT} WHERE a.name = ?1"), [name], from_row)?
+        else {
             return Ok(None);
         };
         agent.llm_overrides =
@@ -70,49 +67,38 @@ impl Reader<'_> {
 
     /// The agent called `name`.
     pub fn agent(&self, name: &str) -> Result<Agent> {
-        self.find_agent(name)?.ok_or_else(|| not_found(name))
+        self.find_agent(name)?
+            .ok_or_else(|| StoreError::NotFound { what: WHAT, name: name.to_owned() })
     }
 
     pub(super) fn agent_id(&self, name: &str) -> Result<i64> {
-        self.conn()
-            .query_row("SELECT id FROM agents WHERE name = ?1", [name], |row| row.get(0))
-            .optional()?
-            .ok_or_else(|| not_found(name))
+        self.id_by_name("agents", WHAT, name)
     }
 
     fn overrides_by_agent(&self, only: Option<i64>) -> Result<BTreeMap<i64, Vec<LlmOverride>>> {
-        let mut statement = self.conn().prepare(
+        let rows = self.all(
             "SELECT o.agent_id, o.purpose, c.name FROM agent_llm_overrides o
              JOIN llm_configs c ON c.id = o.llm_config_id
              WHERE ?1 IS NULL OR o.agent_id = ?1 ORDER BY o.agent_id, o.purpose",
+            [only],
+            |row| Ok((row.get(0)?, LlmOverride { purpose: word(row, 1)?, llm: row.get(2)? })),
         )?;
-        let mut by_agent: BTreeMap<i64, Vec<LlmOverride>> = BTreeMap::new();
-        let rows = statement.query_map([only], |row| {
-            Ok((row.get::<_, i64>(0)?, LlmOverride { purpose: word(row, 1)?, llm: row.get(2)? }))
-        })?;
-        for row in rows {
-            let (agent, entry) = row?;
-            by_agent.entry(agent).or_default().push(entry);
-        }
-        Ok(by_agent)
+        Ok(group_by_agent(rows))
     }
 
     fn servers_by_agent(&self, only: Option<i64>) -> Result<BTreeMap<i64, Vec<AgentMcpServer>>> {
-        let mut statement = self.conn().prepare(
+        let rows = self.all(
             "SELECT l.agent_id, s.name, l.allowed_tools FROM agent_mcp_servers l
              JOIN mcp_servers s ON s.id = l.mcp_server_id
              WHERE ?1 IS NULL OR l.agent_id = ?1 ORDER BY l.agent_id, s.name",
+            [only],
+            |row| {
+                let server =
+                    AgentMcpServer { server: row.get(1)?, allowed_tools: json_opt(row, 2)? };
+                Ok((row.get(0)?, server))
+            },
         )?;
-        let mut by_agent: BTreeMap<i64, Vec<AgentMcpServer>> = BTreeMap::new();
-        let rows = statement.query_map([only], |row| {
-            let server = AgentMcpServer { server: row.get(1)?, allowed_tools: json_opt(row, 2)? };
-            Ok((row.get::<_, i64>(0)?, server))
-        })?;
-        for row in rows {
-            let (agent, entry) = row?;
-            by_agent.entry(agent).or_default().push(entry);
-        }
-        Ok(by_agent)
+        Ok(group_by_agent(rows))
     }
 
     /// What uses the agent `id`: links to or from it, and workflows rooted at it.
@@ -124,24 +110,16 @@ impl Reader<'_> {
                    UNION ALL
                    SELECT 'workflow \"' || name || '\"' FROM workflows WHERE root_agent_id = ?1
                    ORDER BY 1";
-        let mut statement = self.conn().prepare(sql)?;
-        let users =
-            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(users)
+        self.all(sql, [id], |row| row.get(0))
     }
 }
 
-fn not_found(name: &str) -> StoreError {
-    StoreError::NotFound { what: WHAT, name: name.to_owned() }
-}
-
-fn check(spec: &AgentSpec) -> Result<()> {
-    let problems = spec.problems();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
+fn group_by_agent<T>(rows: Vec<(i64, T)>) -> BTreeMap<i64, Vec<T>> {
+    let mut by_agent: BTreeMap<i64, Vec<T>> = BTreeMap::new();
+    for (agent, entry) in rows {
+        by_agent.entry(agent).or_default().push(entry);
     }
+    by_agent
 }
 
 /// What was deleted along with an agent.
@@ -154,35 +132,17 @@ pub struct AgentDeletion {
 impl Writer<'_> {
     /// Adds a new agent; its name must be free and its LLM config must exist.
     pub fn create_agent(&self, spec: &AgentSpec) -> Result<i64> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         if self.find_agent(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let llm = spec.llm.as_deref().map(|name| self.llm_config_id(name)).transpose()?;
-        self.conn().execute(
-            "INSERT INTO agents (name, agent_type, description, instruction, llm_config_id, request_params,
-                                 options, use_history, human_input, public)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                spec.name,
-                spec.kind.as_str(),
-                spec.description,
-                spec.instruction,
-                llm,
-                to_json(&spec.request_params)?,
-                to_json(&spec.options)?,
-                spec.use_history,
-                spec.human_input,
-                spec.public,
-            ],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        self.save_agent_row(None, spec)
     }
 
     /// Replaces the agent called `name` with `spec` (which may rename it or change its kind,
     /// as long as its links still fit the new kind).
     pub fn update_agent(&self, name: &str, spec: &AgentSpec) -> Result<Outcome> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         let current = self.agent(name)?;
         if spec.name != name && self.find_agent(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
@@ -190,18 +150,23 @@ impl Writer<'_> {
         if spec.kind != current.spec.kind {
             self.refuse_kind_change(&current, spec)?;
         }
-        self.refuse_new_conflicts(|| self.update_agent_row(current.id, spec))?;
+        self.refuse_new_conflicts(|| self.save_agent_row(Some(current.id), spec))?;
         self.outcome_of_update("agents", current.id, current.version)
     }
 
-    /// Writes `spec` over agent `id`, with no check beyond the schema's.
-    pub(super) fn update_agent_row(&self, id: i64, spec: &AgentSpec) -> Result<()> {
+    /// Inserts `spec` as a new row (`id` None) or writes it over row `id`, with no check beyond
+    /// the schema's; returns the row's id.
+    pub(super) fn save_agent_row(&self, id: Option<i64>, spec: &AgentSpec) -> Result<i64> {
         let llm = spec.llm.as_deref().map(|name| self.llm_config_id(name)).transpose()?;
         self.conn().execute(
-            "UPDATE agents SET name = ?2, agent_type = ?3, description = ?4, instruction = ?5,
-                    llm_config_id = ?6, request_params = ?7, options = ?8, use_history = ?9,
-                    human_input = ?10, public = ?11
-             WHERE id = ?1",
+            "INSERT INTO agents (id, name, agent_type, description, instruction, llm_config_id, request_params,
+                                 options, use_history, human_input, public)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, agent_type = excluded.agent_type,
+                 description = excluded.description, instruction = excluded.instruction,
+                 llm_config_id = excluded.llm_config_id, request_params = excluded.request_params,
+                 options = excluded.options, use_history = excluded.use_history,
+                 human_input = excluded.human_input, public = excluded.public",
             params![
                 id,
                 spec.name,
@@ -216,7 +181,7 @@ impl Writer<'_> {
                 spec.public,
             ],
         )?;
-        Ok(())
+        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
     }
 
     fn refuse_kind_change(&self, current: &Agent, spec: &AgentSpec) -> Result<()> {
@@ -237,14 +202,6 @@ impl Writer<'_> {
             spec.kind,
             spec.kind.child_links().iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or "),
         )))
-    }
-
-    /// Creates the agent or brings the existing one of that name in line with `spec`.
-    pub fn put_agent(&self, spec: &AgentSpec) -> Result<Outcome> {
-        match self.find_agent(&spec.name)? {
-            Some(_) => self.update_agent(&spec.name, spec),
-            None => self.create_agent(spec).map(|_| Outcome::Created),
-        }
     }
 
     /// Sets which LLM config the agent uses for which purpose, touching only what changes.
@@ -309,18 +266,14 @@ impl Writer<'_> {
         let id = self.agent_id(name)?;
         let users = self.agent_users(id)?;
         if !users.is_empty() && !cascade {
-            return Err(StoreError::InUse {
-                what: WHAT,
-                name: name.to_owned(),
-                users,
-                cascadable: true,
-            });
+            let name = name.to_owned();
+            return Err(StoreError::InUse { what: WHAT, name, users, cascadable: true });
         }
-        let mut statement = self
-            .conn()
-            .prepare("SELECT name FROM workflows WHERE root_agent_id = ?1 ORDER BY name")?;
-        let workflows: Vec<String> =
-            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let workflows: Vec<String> = self.all(
+            "SELECT name FROM workflows WHERE root_agent_id = ?1 ORDER BY name",
+            [id],
+            |row| row.get(0),
+        )?;
         self.conn().execute("DELETE FROM workflows WHERE root_agent_id = ?1", [id])?;
         let links = self.conn().execute(
             "DELETE FROM agent_links WHERE parent_agent_id = ?1 OR child_agent_id = ?1",

@@ -56,26 +56,20 @@ impl Reader<'_> {
 
     /// What SQLite's `integrity_check` and `foreign_key_check` find, one line per problem.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        let mut problems = Vec::new();
-        let mut statement = self.conn().prepare("PRAGMA integrity_check")?;
-        for line in statement.query_map([], |row| row.get::<_, String>(0))? {
-            let line = line?;
-            if line != "ok" {
-                problems.push(format!("integrity: {line}"));
-            }
-        }
-        let mut statement = self.conn().prepare("PRAGMA foreign_key_check")?;
-        let rows = statement.query_map([], |row| {
+        let integrity: Vec<String> = self.all("PRAGMA integrity_check", [], |row| row.get(0))?;
+        let mut problems: Vec<String> = integrity
+            .into_iter()
+            .filter(|line| line != "ok")
+            .map(|l| format!("integrity: {l}"))
+            .collect();
+        problems.extend(self.all("PRAGMA foreign_key_check", [], |row| {
             Ok(format!(
                 "foreign key: {} row {} refers to a missing {} row",
                 row.get::<_, String>(0)?,
                 row.get::<_, Option<i64>>(1)?.map_or_else(|| "?".to_owned(), |id| id.to_string()),
                 row.get::<_, String>(2)?,
             ))
-        })?;
-        for row in rows {
-            problems.push(row?);
-        }
+        })?);
         Ok(problems)
     }
 

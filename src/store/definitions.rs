@@ -150,13 +150,13 @@ impl Writer<'_> {
             for agent in &set.agents {
                 let outcome = match self.find_agent(&agent.spec.name)? {
                     Some(current) => {
-                        self.update_agent_row(current.id, &agent.spec)?;
+                        self.save_agent_row(Some(current.id), &agent.spec)?;
                         self.set_agent_llm_overrides(&agent.spec.name, &agent.llm_overrides)?;
                         self.set_agent_mcp_servers(&agent.spec.name, &agent.mcp_servers)?;
                         self.outcome_of_update("agents", current.id, current.version)?
                     }
                     None => {
-                        self.create_agent(&agent.spec)?;
+                        self.save_agent_row(None, &agent.spec)?;
                         self.set_agent_llm_overrides(&agent.spec.name, &agent.llm_overrides)?;
                         self.set_agent_mcp_servers(&agent.spec.name, &agent.mcp_servers)?;
                         Outcome::Created

@@ -55,6 +55,15 @@ fn render_problems(problems: &[Problem]) -> String {
     }
 }
 
+/// Refuses a definition with `problems`, naming it as `what "name"`.
+pub(super) fn refuse_problems(what: &str, name: &str, problems: &[String]) -> Result<()> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(&format!("{what} \"{name}\""), problems))
+    }
+}
+
 impl StoreError {
     /// An invalid-input error built from several messages about one subject.
     pub fn invalid(subject: &str, messages: &[String]) -> StoreError {

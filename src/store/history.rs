@@ -35,42 +35,34 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
     })
 }
 
+const SELECT: &str = "SELECT revision, entity, entity_id, version, operation, row_json, changed_at \
+                      FROM definition_history";
+
 impl Reader<'_> {
     /// The revision of the latest definition change (0 before any): what a run starting now runs.
     pub fn current_revision(&self) -> Result<i64> {
-        Ok(self.conn().query_row(
-            "SELECT ifnull(max(revision), 0) FROM definition_history",
-            [],
-            |row| row.get(0),
-        )?)
+        let sql = "SELECT ifnull(max(revision), 0) FROM definition_history";
+        Ok(self.first(sql, [], |row| row.get(0))?.unwrap_or(0))
     }
 
     /// Every recorded version of one definition, oldest first.
     pub fn history(&self, entity: &str, entity_id: i64) -> Result<Vec<HistoryEntry>> {
-        let mut statement = self.conn().prepare(
-            "SELECT revision, entity, entity_id, version, operation, row_json, changed_at
-             FROM definition_history WHERE entity = ?1 AND entity_id = ?2 ORDER BY revision",
-        )?;
-        let rows = statement.query_map(params![entity, entity_id], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let sql = format!("{SELECT} WHERE entity = ?1 AND entity_id = ?2 ORDER BY revision");
+        self.all(&sql, params![entity, entity_id], from_row)
     }
 
-    /// The definition `entity` #`entity_id` as it stood at `revision`, or `None` if it did not exist then.
+    /// The definition `entity` #`entity_id` as it stood at `revision`, or `None` if it did not
+    /// exist then.
     pub fn version_at(
         &self,
         entity: &str,
         entity_id: i64,
         revision: i64,
     ) -> Result<Option<HistoryEntry>> {
-        let mut statement = self.conn().prepare(
-            "SELECT revision, entity, entity_id, version, operation, row_json, changed_at
-             FROM definition_history WHERE entity = ?1 AND entity_id = ?2 AND revision <= ?3
-             ORDER BY revision DESC LIMIT 1",
-        )?;
-        let entry = statement
-            .query_map(params![entity, entity_id, revision], from_row)?
-            .next()
-            .transpose()?;
+        let sql = format!(
+            "{SELECT} WHERE entity = ?1 AND entity_id = ?2 AND revision <= ?3 ORDER BY revision DESC LIMIT 1"
+        );
+        let entry = self.first(&sql, params![entity, entity_id, revision], from_row)?;
         Ok(entry.filter(|e| e.operation != "delete"))
     }
 }

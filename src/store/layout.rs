@@ -12,14 +12,13 @@ impl Reader<'_> {
     /// The position of every node on the canvas of the workflow called `workflow`, by agent name.
     pub fn layout(&self, workflow: &str) -> Result<BTreeMap<String, NodePosition>> {
         let id = self.workflow(workflow)?.id;
-        let mut statement = self.conn().prepare(
+        let rows = self.all(
             "SELECT a.name, n.x, n.y FROM canvas_nodes n JOIN agents a ON a.id = n.agent_id
              WHERE n.workflow_id = ?1 ORDER BY a.name",
+            [id],
+            |row| Ok((row.get(0)?, NodePosition { x: row.get(1)?, y: row.get(2)? })),
         )?;
-        let rows = statement.query_map([id], |row| {
-            Ok((row.get::<_, String>(0)?, NodePosition { x: row.get(1)?, y: row.get(2)? }))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.into_iter().collect())
     }
 }
 

@@ -7,10 +7,9 @@ use super::error::{Result, StoreError};
 use super::{Outcome, Reader, Writer};
 use crate::model::{JsonObject, Link, LinkKind, check_link_properties, not_allowed_message};
 
-const COLUMNS: &str = "l.id, p.name, c.name, l.link_type, l.sequence_order, l.properties, l.version, \
-                       l.created_at, l.updated_at";
-
-const FROM: &str = "agent_links l JOIN agents p ON p.id = l.parent_agent_id JOIN agents c ON c.id = l.child_agent_id";
+const SELECT: &str = "SELECT l.id, p.name, c.name, l.link_type, l.sequence_order, l.properties, \
+                      l.version, l.created_at, l.updated_at FROM agent_links l \
+                      JOIN agents p ON p.id = l.parent_agent_id JOIN agents c ON c.id = l.child_agent_id";
 
 const ORDER: &str = "ORDER BY p.name, l.link_type, l.sequence_order, c.name";
 
@@ -40,18 +39,12 @@ pub struct LinkSelector<'a> {
 impl Reader<'_> {
     /// Every link, by parent, kind, order and child.
     pub fn links(&self) -> Result<Vec<Link>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} {ORDER}");
-        let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.all(&format!("{SELECT} {ORDER}"), [], from_row)
     }
 
     /// The links from the agent called `parent` to its children.
     pub fn links_of(&self, parent: &str) -> Result<Vec<Link>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE p.name = ?1 {ORDER}");
-        let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement.query_map([parent], from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.all(&format!("{SELECT} WHERE p.name = ?1 {ORDER}"), [parent], from_row)
     }
 
     /// The one link `selector` picks; an error names the choices when it picks none or several.
@@ -162,9 +155,8 @@ impl Writer<'_> {
         properties: &JsonObject,
     ) -> Result<Outcome> {
         let version: i64 = self
-            .conn()
-            .query_row("SELECT version FROM agent_links WHERE id = ?1", [id], |row| row.get(0))
-            .map_err(|_| StoreError::NotFound { what: "link", name: format!("#{id}") })?;
+            .first("SELECT version FROM agent_links WHERE id = ?1", [id], |row| row.get(0))?
+            .ok_or_else(|| StoreError::NotFound { what: "link", name: format!("#{id}") })?;
         self.refuse_new_conflicts(|| {
             self.conn().execute(
                 "UPDATE agent_links SET sequence_order = ?2, properties = ?3 WHERE id = ?1",

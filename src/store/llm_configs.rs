@@ -1,16 +1,17 @@
 //! LLM config rows: read, create, update, upsert and delete (refused while agents or servers use one).
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 
 use super::convert::{json, to_json, word, word_opt};
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{LlmConfig, LlmConfigSpec};
 
 const WHAT: &str = "LLM config";
 
-const COLUMNS: &str = "id, name, provider, model, base_url, api_key_ref, request_params, provider_options, \
-                       input_price_per_mtok, output_price_per_mtok, version, created_at, updated_at";
+const SELECT: &str = "SELECT id, name, provider, model, base_url, api_key_ref, request_params, \
+                      provider_options, input_price_per_mtok, output_price_per_mtok, version, \
+                      created_at, updated_at FROM llm_configs";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<LlmConfig> {
     Ok(LlmConfig {
@@ -35,28 +36,22 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LlmConfig> {
 impl Reader<'_> {
     /// Every LLM config, by name.
     pub fn llm_configs(&self) -> Result<Vec<LlmConfig>> {
-        let sql = format!("SELECT {COLUMNS} FROM llm_configs ORDER BY name");
-        let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.all(&format!("{SELECT} ORDER BY name"), [], from_row)
     }
 
     /// The LLM config called `name`, if there is one.
     pub fn find_llm_config(&self, name: &str) -> Result<Option<LlmConfig>> {
-        let sql = format!("SELECT {COLUMNS} FROM llm_configs WHERE name = ?1");
-        Ok(self.conn().query_row(&sql, [name], from_row).optional()?)
+        self.first(&format!("{SELECT} WHERE name = ?1"), [name], from_row)
     }
 
     /// The LLM config called `name`.
     pub fn llm_config(&self, name: &str) -> Result<LlmConfig> {
-        self.find_llm_config(name)?.ok_or_else(|| not_found(name))
+        self.find_llm_config(name)?
+            .ok_or_else(|| StoreError::NotFound { what: WHAT, name: name.to_owned() })
     }
 
     pub(super) fn llm_config_id(&self, name: &str) -> Result<i64> {
-        self.conn()
-            .query_row("SELECT id FROM llm_configs WHERE name = ?1", [name], |row| row.get(0))
-            .optional()?
-            .ok_or_else(|| not_found(name))
+        self.id_by_name("llm_configs", WHAT, name)
     }
 
     /// What refers to the LLM config `id`: agents by default or override, servers for sampling.
@@ -69,77 +64,28 @@ impl Reader<'_> {
                    SELECT 'MCP server \"' || name || '\" for sampling' FROM mcp_servers
                     WHERE sampling_llm_config_id = ?1
                    ORDER BY 1";
-        let mut statement = self.conn().prepare(sql)?;
-        let users =
-            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(users)
-    }
-}
-
-fn not_found(name: &str) -> StoreError {
-    StoreError::NotFound { what: WHAT, name: name.to_owned() }
-}
-
-fn check(spec: &LlmConfigSpec) -> Result<()> {
-    let problems = spec.problems();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
+        self.all(sql, [id], |row| row.get(0))
     }
 }
 
 impl Writer<'_> {
     /// Adds a new LLM config; its name must be free.
     pub fn create_llm_config(&self, spec: &LlmConfigSpec) -> Result<i64> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         if self.find_llm_config(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        self.conn().execute(
-            "INSERT INTO llm_configs (name, provider, model, base_url, api_key_ref, request_params,
-                                      provider_options, input_price_per_mtok, output_price_per_mtok)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                spec.name,
-                spec.provider.as_str(),
-                spec.model,
-                spec.base_url,
-                spec.api_key_ref.as_ref().map(ToString::to_string),
-                to_json(&spec.request_params)?,
-                to_json(&spec.provider_options)?,
-                spec.input_price_per_mtok,
-                spec.output_price_per_mtok,
-            ],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        self.save_llm_config_row(None, spec)
     }
 
     /// Replaces the LLM config called `name` with `spec` (which may rename it).
     pub fn update_llm_config(&self, name: &str, spec: &LlmConfigSpec) -> Result<Outcome> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         let current = self.llm_config(name)?;
         if spec.name != name && self.find_llm_config(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        self.conn().execute(
-            "UPDATE llm_configs SET name = ?2, provider = ?3, model = ?4, base_url = ?5, api_key_ref = ?6,
-                    request_params = ?7, provider_options = ?8, input_price_per_mtok = ?9,
-                    output_price_per_mtok = ?10
-             WHERE id = ?1",
-            params![
-                current.id,
-                spec.name,
-                spec.provider.as_str(),
-                spec.model,
-                spec.base_url,
-                spec.api_key_ref.as_ref().map(ToString::to_string),
-                to_json(&spec.request_params)?,
-                to_json(&spec.provider_options)?,
-                spec.input_price_per_mtok,
-                spec.output_price_per_mtok,
-            ],
-        )?;
+        self.save_llm_config_row(Some(current.id), spec)?;
         self.outcome_of_update("llm_configs", current.id, current.version)
     }
 
@@ -156,21 +102,37 @@ impl Writer<'_> {
         let id = self.llm_config_id(name)?;
         let users = self.llm_config_users(id)?;
         if !users.is_empty() {
-            return Err(StoreError::InUse {
-                what: WHAT,
-                name: name.to_owned(),
-                users,
-                cascadable: false,
-            });
+            let name = name.to_owned();
+            return Err(StoreError::InUse { what: WHAT, name, users, cascadable: false });
         }
         self.conn().execute("DELETE FROM llm_configs WHERE id = ?1", [id])?;
         Ok(())
     }
 
-    /// Whether an update of row `id` in `table`, at `version` before, changed it.
-    pub(super) fn outcome_of_update(&self, table: &str, id: i64, version: i64) -> Result<Outcome> {
-        let sql = format!("SELECT version FROM {table} WHERE id = ?1");
-        let now: i64 = self.conn().query_row(&sql, [id], |row| row.get(0))?;
-        Ok(if now == version { Outcome::Unchanged } else { Outcome::Updated })
+    /// Inserts `spec` as a new row (`id` None) or writes it over row `id`; returns the row's id.
+    fn save_llm_config_row(&self, id: Option<i64>, spec: &LlmConfigSpec) -> Result<i64> {
+        self.conn().execute(
+            "INSERT INTO llm_configs (id, name, provider, model, base_url, api_key_ref, request_params,
+                                      provider_options, input_price_per_mtok, output_price_per_mtok)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider,
+                 model = excluded.model, base_url = excluded.base_url, api_key_ref = excluded.api_key_ref,
+                 request_params = excluded.request_params, provider_options = excluded.provider_options,
+                 input_price_per_mtok = excluded.input_price_per_mtok,
+                 output_price_per_mtok = excluded.output_price_per_mtok",
+            params![
+                id,
+                spec.name,
+                spec.provider.as_str(),
+                spec.model,
+                spec.base_url,
+                spec.api_key_ref.as_ref().map(ToString::to_string),
+                to_json(&spec.request_params)?,
+                to_json(&spec.provider_options)?,
+                spec.input_price_per_mtok,
+                spec.output_price_per_mtok,
+            ],
+        )?;
+        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
     }
 }

@@ -1,19 +1,18 @@
 //! MCP server rows: read, create, update, upsert, trust and delete (refused while agents use one).
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 
 use super::convert::{json, to_json, word};
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{McpServer, McpServerSpec, ServerOrigin, Transport};
 
 const WHAT: &str = "MCP server";
 
-const COLUMNS: &str = "s.id, s.name, s.transport, s.command, s.args, s.env, s.cwd, s.url, s.headers, \
-                       s.root_paths, c.name, s.init_timeout_secs, s.origin, s.trusted_launch, s.version, \
-                       s.created_at, s.updated_at";
-
-const FROM: &str = "mcp_servers s LEFT JOIN llm_configs c ON c.id = s.sampling_llm_config_id";
+const SELECT: &str = "SELECT s.id, s.name, s.transport, s.command, s.args, s.env, s.cwd, s.url, \
+                      s.headers, s.root_paths, c.name, s.init_timeout_secs, s.origin, s.trusted_launch, \
+                      s.version, s.created_at, s.updated_at \
+                      FROM mcp_servers s LEFT JOIN llm_configs c ON c.id = s.sampling_llm_config_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<McpServer> {
     Ok(McpServer {
@@ -42,72 +41,33 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<McpServer> {
 impl Reader<'_> {
     /// Every MCP server, by name.
     pub fn mcp_servers(&self) -> Result<Vec<McpServer>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} ORDER BY s.name");
-        let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.all(&format!("{SELECT} ORDER BY s.name"), [], from_row)
     }
 
     /// The MCP server called `name`, if there is one.
     pub fn find_mcp_server(&self, name: &str) -> Result<Option<McpServer>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE s.name = ?1");
-        Ok(self.conn().query_row(&sql, [name], from_row).optional()?)
+        self.first(&format!("{SELECT} WHERE s.name = ?1"), [name], from_row)
     }
 
     /// The MCP server called `name`.
     pub fn mcp_server(&self, name: &str) -> Result<McpServer> {
-        self.find_mcp_server(name)?.ok_or_else(|| not_found(name))
+        self.find_mcp_server(name)?
+            .ok_or_else(|| StoreError::NotFound { what: WHAT, name: name.to_owned() })
     }
 
     pub(super) fn mcp_server_id(&self, name: &str) -> Result<i64> {
-        self.conn()
-            .query_row("SELECT id FROM mcp_servers WHERE name = ?1", [name], |row| row.get(0))
-            .optional()?
-            .ok_or_else(|| not_found(name))
-    }
-}
-
-fn not_found(name: &str) -> StoreError {
-    StoreError::NotFound { what: WHAT, name: name.to_owned() }
-}
-
-fn check(spec: &McpServerSpec) -> Result<()> {
-    let problems = spec.problems();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
+        self.id_by_name("mcp_servers", WHAT, name)
     }
 }
 
 impl Writer<'_> {
     /// Adds a new MCP server; `origin` says whether the user typed it or an import brought it.
     pub fn create_mcp_server(&self, spec: &McpServerSpec, origin: ServerOrigin) -> Result<i64> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         if self.find_mcp_server(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let sampling = self.sampling_config_id(spec)?;
-        self.conn().execute(
-            "INSERT INTO mcp_servers (name, transport, command, args, env, cwd, url, headers, root_paths,
-                                      sampling_llm_config_id, init_timeout_secs, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                spec.name,
-                spec.transport.as_str(),
-                spec.command,
-                to_json(&spec.args)?,
-                to_json(&spec.env)?,
-                spec.cwd,
-                spec.url,
-                to_json(&spec.headers)?,
-                to_json(&spec.root_paths)?,
-                sampling,
-                spec.init_timeout_secs,
-                origin.as_str(),
-            ],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        self.save_mcp_server_row(None, spec, origin)
     }
 
     /// Replaces the MCP server called `name` with `spec`. An import that changes how a stdio
@@ -118,39 +78,15 @@ impl Writer<'_> {
         spec: &McpServerSpec,
         origin: ServerOrigin,
     ) -> Result<Outcome> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         let current = self.mcp_server(name)?;
         if spec.name != name && self.find_mcp_server(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let launch_changed = current.spec.launch_fingerprint() != spec.launch_fingerprint();
-        let origin = if origin == ServerOrigin::Import && launch_changed {
-            ServerOrigin::Import
-        } else {
-            current.origin
-        };
-        let sampling = self.sampling_config_id(spec)?;
-        self.conn().execute(
-            "UPDATE mcp_servers SET name = ?2, transport = ?3, command = ?4, args = ?5, env = ?6, cwd = ?7,
-                    url = ?8, headers = ?9, root_paths = ?10, sampling_llm_config_id = ?11,
-                    init_timeout_secs = ?12, origin = ?13
-             WHERE id = ?1",
-            params![
-                current.id,
-                spec.name,
-                spec.transport.as_str(),
-                spec.command,
-                to_json(&spec.args)?,
-                to_json(&spec.env)?,
-                spec.cwd,
-                spec.url,
-                to_json(&spec.headers)?,
-                to_json(&spec.root_paths)?,
-                sampling,
-                spec.init_timeout_secs,
-                origin.as_str(),
-            ],
-        )?;
+        let relaunched = current.spec.launch_fingerprint() != spec.launch_fingerprint();
+        let origin =
+            if origin == ServerOrigin::Import && relaunched { origin } else { current.origin };
+        self.save_mcp_server_row(Some(current.id), spec, origin)?;
         self.outcome_of_update("mcp_servers", current.id, current.version)
     }
 
@@ -182,24 +118,56 @@ impl Writer<'_> {
     /// `cascade`, which also removes it from those agents. Returns the agents it was removed from.
     pub fn delete_mcp_server(&self, name: &str, cascade: bool) -> Result<Vec<String>> {
         let id = self.mcp_server_id(name)?;
-        let mut statement = self.conn().prepare(
+        let agents: Vec<String> = self.all(
             "SELECT a.name FROM agent_mcp_servers l JOIN agents a ON a.id = l.agent_id
              WHERE l.mcp_server_id = ?1 ORDER BY a.name",
+            [id],
+            |row| row.get(0),
         )?;
-        let agents: Vec<String> =
-            statement.query_map([id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
         if !agents.is_empty() && !cascade {
             let users = agents.iter().map(|a| format!("agent \"{a}\"")).collect();
-            return Err(StoreError::InUse {
-                what: WHAT,
-                name: name.to_owned(),
-                users,
-                cascadable: true,
-            });
+            let name = name.to_owned();
+            return Err(StoreError::InUse { what: WHAT, name, users, cascadable: true });
         }
         self.conn().execute("DELETE FROM agent_mcp_servers WHERE mcp_server_id = ?1", [id])?;
         self.conn().execute("DELETE FROM mcp_servers WHERE id = ?1", [id])?;
         Ok(agents)
+    }
+
+    /// Inserts `spec` as a new row (`id` None) or writes it over row `id`; returns the row's id.
+    fn save_mcp_server_row(
+        &self,
+        id: Option<i64>,
+        spec: &McpServerSpec,
+        origin: ServerOrigin,
+    ) -> Result<i64> {
+        let sampling = self.sampling_config_id(spec)?;
+        self.conn().execute(
+            "INSERT INTO mcp_servers (id, name, transport, command, args, env, cwd, url, headers, root_paths,
+                                      sampling_llm_config_id, init_timeout_secs, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, transport = excluded.transport,
+                 command = excluded.command, args = excluded.args, env = excluded.env, cwd = excluded.cwd,
+                 url = excluded.url, headers = excluded.headers, root_paths = excluded.root_paths,
+                 sampling_llm_config_id = excluded.sampling_llm_config_id,
+                 init_timeout_secs = excluded.init_timeout_secs, origin = excluded.origin",
+            params![
+                id,
+                spec.name,
+                spec.transport.as_str(),
+                spec.command,
+                to_json(&spec.args)?,
+                to_json(&spec.env)?,
+                spec.cwd,
+                spec.url,
+                to_json(&spec.headers)?,
+                to_json(&spec.root_paths)?,
+                sampling,
+                spec.init_timeout_secs,
+                origin.as_str(),
+            ],
+        )?;
+        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
     }
 
     fn sampling_config_id(&self, spec: &McpServerSpec) -> Result<Option<i64>> {

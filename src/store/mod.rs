@@ -18,7 +18,7 @@ mod workflows;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior};
 
 pub use agents::AgentDeletion;
 pub use checks::Counts;
@@ -93,6 +93,16 @@ impl Store {
     }
 }
 
+impl Writer<'_> {
+    /// Whether an update of row `id` in `table`, at `version` before, changed it (the schema's
+    /// triggers bump `version` only when a defining column changes).
+    fn outcome_of_update(&self, table: &str, id: i64, version: i64) -> Result<Outcome> {
+        let sql = format!("SELECT version FROM {table} WHERE id = ?1");
+        let now: i64 = self.conn().query_row(&sql, [id], |row| row.get(0))?;
+        Ok(if now == version { Outcome::Unchanged } else { Outcome::Updated })
+    }
+}
+
 /// Typed queries inside a transaction.
 pub struct Reader<'t> {
     tx: &'t Transaction<'t>,
@@ -114,5 +124,34 @@ impl<'t> Deref for Writer<'t> {
 impl Reader<'_> {
     fn conn(&self) -> &Connection {
         self.tx
+    }
+
+    /// Every row `sql` returns, each turned into a `T` by `map`.
+    fn all<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut statement = self.conn().prepare_cached(sql)?;
+        let rows = statement.query_map(params, map)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The first row `sql` returns, if any, turned into a `T` by `map`.
+    fn first<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        Ok(self.conn().query_row(sql, params, map).optional()?)
+    }
+
+    /// The id of the row of `table` called `name`; `what` names the table for the error.
+    fn id_by_name(&self, table: &str, what: &'static str, name: &str) -> Result<i64> {
+        let sql = format!("SELECT id FROM {table} WHERE name = ?1");
+        self.first(&sql, [name], |row| row.get(0))?
+            .ok_or_else(|| StoreError::NotFound { what, name: name.to_owned() })
     }
 }

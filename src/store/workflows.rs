@@ -1,17 +1,15 @@
 //! Workflow rows: read, create, update, upsert and delete.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Workflow, WorkflowSpec};
 
 const WHAT: &str = "workflow";
 
-const COLUMNS: &str =
-    "w.id, w.name, w.description, a.name, w.webhook_url, w.version, w.created_at, w.updated_at";
-
-const FROM: &str = "workflows w JOIN agents a ON a.id = w.root_agent_id";
+const SELECT: &str = "SELECT w.id, w.name, w.description, a.name, w.webhook_url, w.version, \
+                      w.created_at, w.updated_at FROM workflows w JOIN agents a ON a.id = w.root_agent_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Workflow> {
     Ok(Workflow {
@@ -31,16 +29,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Workflow> {
 impl Reader<'_> {
     /// Every workflow, by name.
     pub fn workflows(&self) -> Result<Vec<Workflow>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} ORDER BY w.name");
-        let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.all(&format!("{SELECT} ORDER BY w.name"), [], from_row)
     }
 
     /// The workflow called `name`, if there is one.
     pub fn find_workflow(&self, name: &str) -> Result<Option<Workflow>> {
-        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE w.name = ?1");
-        Ok(self.conn().query_row(&sql, [name], from_row).optional()?)
+        self.first(&format!("{SELECT} WHERE w.name = ?1"), [name], from_row)
     }
 
     /// The workflow called `name`.
@@ -50,42 +44,24 @@ impl Reader<'_> {
     }
 }
 
-fn check(spec: &WorkflowSpec) -> Result<()> {
-    let problems = spec.problems();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(&format!("{WHAT} \"{}\"", spec.name), &problems))
-    }
-}
-
 impl Writer<'_> {
     /// Adds a new workflow starting at an existing agent.
     pub fn create_workflow(&self, spec: &WorkflowSpec) -> Result<i64> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         if self.find_workflow(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let root = self.agent_id(&spec.root)?;
-        self.conn().execute(
-            "INSERT INTO workflows (name, description, root_agent_id, webhook_url) VALUES (?1, ?2, ?3, ?4)",
-            params![spec.name, spec.description, root, spec.webhook_url],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        self.save_workflow_row(None, spec)
     }
 
     /// Replaces the workflow called `name` with `spec` (which may rename it).
     pub fn update_workflow(&self, name: &str, spec: &WorkflowSpec) -> Result<Outcome> {
-        check(spec)?;
+        refuse_problems(WHAT, &spec.name, &spec.problems())?;
         let current = self.workflow(name)?;
         if spec.name != name && self.find_workflow(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let root = self.agent_id(&spec.root)?;
-        self.conn().execute(
-            "UPDATE workflows SET name = ?2, description = ?3, root_agent_id = ?4, webhook_url = ?5 WHERE id = ?1",
-            params![current.id, spec.name, spec.description, root, spec.webhook_url],
-        )?;
+        self.save_workflow_row(Some(current.id), spec)?;
         self.outcome_of_update("workflows", current.id, current.version)
     }
 
@@ -102,5 +78,17 @@ impl Writer<'_> {
         let workflow = self.workflow(name)?;
         self.conn().execute("DELETE FROM workflows WHERE id = ?1", [workflow.id])?;
         Ok(())
+    }
+
+    /// Inserts `spec` as a new row (`id` None) or writes it over row `id`; returns the row's id.
+    fn save_workflow_row(&self, id: Option<i64>, spec: &WorkflowSpec) -> Result<i64> {
+        let root = self.agent_id(&spec.root)?;
+        self.conn().execute(
+            "INSERT INTO workflows (id, name, description, root_agent_id, webhook_url) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+                 root_agent_id = excluded.root_agent_id, webhook_url = excluded.webhook_url",
+            params![id, spec.name, spec.description, root, spec.webhook_url],
+        )?;
+        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
     }
 }
