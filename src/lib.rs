@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod interchange;
+pub mod llm;
 pub mod model;
 pub mod store;

@@ -1,0 +1,20 @@
+//! The LLM layer: a `Provider` trait (streaming first), the offline models, network providers
+//! through genai, secret resolution at call time, and retries. Only this module knows vendor
+//! wire formats.
+
+mod chat;
+mod error;
+mod factory;
+mod genai_provider;
+mod offline;
+mod provider;
+mod retry;
+mod secrets;
+
+pub use chat::{ChatMessage, ChatRequest, ChatResponse, RequestParams, ToolCall, ToolSpec, Usage};
+pub use error::LlmError;
+pub use factory::{parse_model_string, provider_for};
+pub use offline::{Passthrough, Playback, count_words};
+pub use provider::{BoxFuture, Provider, TextSink};
+pub use retry::{RetryPolicy, call_with_retry};
+pub use secrets::resolve;
