@@ -4,6 +4,7 @@
 //! (YAML and `mcpServers` documents), [`cli`]. ARCHITECTURE.md says who may use whom.
 
 pub mod cli;
+pub mod engine;
 pub mod interchange;
 pub mod llm;
 pub mod model;

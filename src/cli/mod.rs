@@ -8,6 +8,8 @@ mod llm;
 mod mcp;
 mod output;
 mod parse;
+mod run;
+mod runs;
 mod transfer;
 mod workflow;
 
@@ -59,6 +61,38 @@ pub enum Command {
     Export(transfer::ExportArgs),
     /// Read a YAML workflow document into the database, all or nothing
     Import(transfer::ImportArgs),
+    /// Run a workflow or an agent on an input
+    Run(run::RunArgs),
+    /// Talk with a workflow or an agent, one line at a time, in one session
+    Chat(run::ChatArgs),
+    /// Past runs and their span trees
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
+    /// The messages of a session
+    History { session: i64 },
+    /// Log records, oldest first
+    Logs {
+        /// Only this run's
+        #[arg(long)]
+        run: Option<i64>,
+        /// At least this severe: trace, debug, info, warn or error
+        #[arg(long)]
+        level: Option<crate::model::LogLevel>,
+        /// At most the newest this many
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+    },
+    /// Answer a question a running agent asked (with no arguments: list the waiting ones)
+    Answer {
+        request: Option<i64>,
+        text: Option<String>,
+        /// Decline to answer
+        #[arg(long)]
+        decline: bool,
+    },
+    /// Agents' saved state
+    #[command(subcommand)]
+    State(runs::StateCommand),
 }
 
 /// What `--version` prints: the program and the schema it writes.
@@ -119,5 +153,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Mcp(command)) => mcp::run(&globals, command),
         Some(Command::Export(args)) => transfer::export(&globals, args),
         Some(Command::Import(args)) => transfer::import(&globals, args),
+        Some(Command::Run(args)) => run::run(&globals, args),
+        Some(Command::Chat(args)) => run::chat(&globals, args),
+        Some(Command::Runs(command)) => runs::runs(&globals, command),
+        Some(Command::History { session }) => runs::history(&globals, session),
+        Some(Command::Logs { run, level, limit }) => runs::logs(&globals, run, level, limit),
+        Some(Command::Answer { request, text, decline }) => {
+            runs::answer(&globals, request, text, decline)
+        }
+        Some(Command::State(command)) => runs::state(&globals, command),
     }
 }

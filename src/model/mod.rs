@@ -7,6 +7,7 @@ mod link;
 mod llm_config;
 mod mcp_server;
 mod names;
+mod records;
 mod runtime;
 mod secret;
 mod settings;
@@ -22,6 +23,7 @@ pub use mcp_server::{
     DEFAULT_INIT_TIMEOUT_SECS, McpServer, McpServerSpec, ServerOrigin, Transport, env_var_for,
 };
 pub use names::{MAX_NAME_LEN, check_name, check_url};
+pub use records::{ContentPart, HumanInputRequest, LogRecord, Message, Run, Session, Span};
 pub use runtime::{
     HumanInputSource, HumanInputStatus, LogLevel, Role, RunOrigin, RunStatus, SessionStatus,
     SpanKind,

@@ -71,7 +71,8 @@ const fn kind_options(kind: AgentKind) -> Rules {
         AgentKind::EvaluatorOptimizer => {
             &[("min_rating", Rule::OneOf(RATINGS)), ("max_refinements", Rule::Integer { min: 0 })]
         }
-        AgentKind::Basic | AgentKind::Router => &[],
+        AgentKind::Basic => &[("state_tools", Rule::Bool)],
+        AgentKind::Router => &[],
     }
 }
 
@@ -137,6 +138,6 @@ mod tests {
         let bad = object(json!({"min_rating": "SUPERB"}));
         let problems = check_options(AgentKind::EvaluatorOptimizer, &bad);
         assert!(problems[0].contains("one of EXCELLENT, GOOD, FAIR, POOR"), "{problems:?}");
-        assert!(check_options(AgentKind::Basic, &object(json!({"x": 1})))[0].contains("none"));
+        assert!(check_options(AgentKind::Router, &object(json!({"x": 1})))[0].contains("none"));
     }
 }

@@ -7,12 +7,18 @@ mod convert;
 mod definitions;
 mod error;
 mod history;
+mod human_input;
 mod layout;
 mod links;
 mod llm_configs;
+mod logs;
 mod mcp_servers;
+mod messages;
 mod open;
 pub mod schema;
+mod sessions;
+mod spans;
+mod state;
 mod workflows;
 
 use std::ops::Deref;
@@ -25,8 +31,13 @@ pub use checks::Counts;
 pub use definitions::{Change, ImportReport};
 pub use error::{Result, StoreError};
 pub use history::HistoryEntry;
+pub use human_input::NewHumanInput;
 pub use links::LinkSelector;
+pub use logs::{LogFilter, NewLog};
+pub use messages::NewMessage;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use sessions::{RunFilter, RunTarget};
+pub use spans::{NewSpan, SpanEnd};
 
 /// What a write did to a definition that it creates or updates by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -94,6 +105,22 @@ impl Store {
 }
 
 impl Writer<'_> {
+    /// Runs `f` inside a savepoint: when it fails, its changes are undone and the rest of the
+    /// transaction goes on.
+    pub fn within_savepoint<T>(&self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
+        self.conn().execute_batch("SAVEPOINT step")?;
+        match f(self) {
+            Ok(value) => {
+                self.conn().execute_batch("RELEASE step")?;
+                Ok(value)
+            }
+            Err(error) => {
+                self.conn().execute_batch("ROLLBACK TO step; RELEASE step")?;
+                Err(error)
+            }
+        }
+    }
+
     /// Whether an update of row `id` in `table`, at `version` before, changed it (the schema's
     /// triggers bump `version` only when a defining column changes).
     fn outcome_of_update(&self, table: &str, id: i64, version: i64) -> Result<Outcome> {

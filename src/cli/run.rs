@@ -1,0 +1,234 @@
+//! `agentloom run` and `agentloom chat`: running a workflow or agent from the terminal, with live
+//! progress of its spans on standard error and the answer on standard output.
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::Globals;
+use super::output::print_json;
+use crate::engine::{Engine, EngineConfig, RunEvent, RunOutcome, RunRequest};
+use crate::model::{AgentKind, RunOrigin, RunStatus, SpanKind};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A workflow or an agent
+    name: String,
+    /// What to give it
+    #[arg(long, short)]
+    input: String,
+    /// Continue this session (its history and variables) instead of starting a new one
+    #[arg(long)]
+    session: Option<i64>,
+    /// Print no progress, only the answer
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// A workflow or an agent
+    name: String,
+    /// Continue this session
+    #[arg(long)]
+    session: Option<i64>,
+}
+
+/// Builds the runtime the engine runs on; the CLI has no global one.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+pub(super) fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let path = globals.db_path()?;
+    let streams_answer = root_is_basic(&globals.open()?, &args.name)?;
+    let runtime = runtime()?;
+    let outcome = runtime.block_on(async {
+        let engine = Engine::open(&path, EngineConfig::default())?;
+        let progress = !args.quiet && !globals.json;
+        let watcher =
+            tokio::spawn(watch(engine.subscribe(), progress, streams_answer && !globals.json));
+        let request = RunRequest {
+            target: args.name.clone(),
+            input: args.input,
+            session: args.session,
+            origin: RunOrigin::Cli,
+        };
+        let outcome = run_with_interrupt(&engine, request).await;
+        drop(engine);
+        let streamed = watcher.await.unwrap_or(false);
+        outcome.map(|o| (o, streamed))
+    });
+    let (outcome, streamed) = outcome?;
+    report(globals, &outcome, streamed)
+}
+
+/// Runs `request`; Ctrl-C cancels it.
+async fn run_with_interrupt(engine: &Engine, request: RunRequest) -> anyhow::Result<RunOutcome> {
+    let mut events = engine.subscribe();
+    let runner = engine.clone();
+    let run = tokio::spawn(async move { runner.run(request).await });
+    let canceller = engine.clone();
+    let interrupt = tokio::spawn(async move {
+        let mut run_id = None;
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(RunEvent::RunStarted { run_id: id, .. }) => run_id = Some(id),
+                    Ok(RunEvent::RunFinished { .. }) | Err(RecvError::Closed) => return,
+                    _ => {}
+                },
+                _ = tokio::signal::ctrl_c() => {
+                    if let Some(id) = run_id {
+                        canceller.cancel(id);
+                    }
+                }
+            }
+        }
+    });
+    let outcome = run.await??;
+    interrupt.abort();
+    Ok(outcome)
+}
+
+/// Whether `name` runs as a basic agent, whose own model calls are the answer (and so can stream).
+fn root_is_basic(store: &crate::store::Store, name: &str) -> anyhow::Result<bool> {
+    let root = store.read(|r| match r.find_workflow(name)? {
+        Some(workflow) => r.find_agent(&workflow.spec.root),
+        None => r.find_agent(name),
+    })?;
+    Ok(root.is_some_and(|agent| agent.spec.kind == AgentKind::Basic))
+}
+
+/// Prints progress lines (and, when the answer comes from the root agent's own calls, its text as
+/// it streams); returns whether the answer was streamed.
+async fn watch(
+    mut events: tokio::sync::broadcast::Receiver<RunEvent>,
+    progress: bool,
+    stream_root: bool,
+) -> bool {
+    let mut spans: HashMap<i64, (usize, String, SpanKind)> = HashMap::new();
+    let mut streamed = false;
+    let mut mid_line = false;
+    let mut stderr = std::io::stderr();
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => return streamed,
+        };
+        if mid_line && !matches!(event, RunEvent::Text { .. }) {
+            println!();
+            mid_line = false;
+        }
+        match event {
+            RunEvent::RunStarted { run_id, session_id, target } if progress => {
+                let _ = writeln!(stderr, "run {run_id} of {target} (session {session_id})");
+            }
+            RunEvent::SpanStarted { span_id, parent_span_id, agent, kind, name, .. } => {
+                let level = parent_span_id.and_then(|p| spans.get(&p)).map_or(0, |(d, _, _)| d + 1);
+                if progress && kind == SpanKind::Agent {
+                    let _ = writeln!(stderr, "{}▶ {agent} ({name})", "  ".repeat(level));
+                }
+                spans.insert(span_id, (level, agent, kind));
+            }
+            RunEvent::SpanFinished {
+                span_id,
+                status,
+                input_tokens,
+                output_tokens,
+                duration_ms,
+                ..
+            } if progress => {
+                if let Some((level, agent, SpanKind::Agent)) = spans.get(&span_id) {
+                    let mark = if status == RunStatus::Succeeded { "✓" } else { "✗" };
+                    let _ = writeln!(
+                        stderr,
+                        "{}{mark} {agent} {status} in {duration_ms} ms, {input_tokens} tokens in, {output_tokens} out",
+                        "  ".repeat(*level)
+                    );
+                }
+            }
+            RunEvent::Text { text, span_id, .. }
+                if stream_root && spans.get(&span_id).is_some_and(|(d, _, _)| *d == 1) =>
+            {
+                print!("{text}");
+                let _ = std::io::stdout().flush();
+                streamed = true;
+                mid_line = !text.ends_with('\n');
+            }
+            RunEvent::HumanInputRequested { request_id, agent, prompt, .. } => {
+                let _ = writeln!(
+                    stderr,
+                    "? {agent} asks: {prompt}\n  answer with: agentloom answer {request_id} \"...\""
+                );
+            }
+            RunEvent::RunFinished { .. } => return streamed,
+            _ => {}
+        }
+    }
+}
+
+fn report(globals: &Globals, outcome: &RunOutcome, streamed: bool) -> anyhow::Result<ExitCode> {
+    let code =
+        if outcome.status == RunStatus::Succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    if globals.json {
+        print_json(&serde_json::json!({
+            "run_id": outcome.run_id,
+            "session_id": outcome.session_id,
+            "status": outcome.status,
+            "output": outcome.output,
+            "error": outcome.error,
+            "tokens": {"input": outcome.input_tokens, "output": outcome.output_tokens},
+            "cost_usd": outcome.cost_usd,
+        }))?;
+        return Ok(code);
+    }
+    match (&outcome.output, &outcome.error) {
+        (Some(_), _) if streamed => {}
+        (Some(output), _) => println!("{output}"),
+        (None, Some(error)) => {
+            eprintln!("error: run {} {}: {error}", outcome.run_id, outcome.status)
+        }
+        (None, None) => {}
+    }
+    Ok(code)
+}
+
+pub(super) fn chat(globals: &Globals, args: ChatArgs) -> anyhow::Result<ExitCode> {
+    let path = globals.db_path()?;
+    drop(globals.open()?);
+    let runtime = runtime()?;
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    let engine = runtime.block_on(async { Engine::open(&path, EngineConfig::default()) })?;
+    let mut session = args.session;
+    if interactive {
+        eprintln!("Chatting with {}; an empty line or Ctrl-D ends.", args.name);
+    }
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            break;
+        }
+        let request =
+            RunRequest { target: args.name.clone(), input: line, session, origin: RunOrigin::Cli };
+        let outcome = runtime.block_on(engine.run(request))?;
+        session = Some(outcome.session_id);
+        match (&outcome.output, &outcome.error) {
+            (Some(output), _) => println!("{output}"),
+            (None, Some(error)) => eprintln!("error: {error}"),
+            (None, None) => {}
+        }
+        if interactive {
+            eprint!("> ");
+        }
+    }
+    if let Some(id) = session {
+        eprintln!("Session {id}; continue it with --session {id}.");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,154 @@
+//! The shared state of one run: its ids, blueprint, connections, providers, events and cancellation.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::blueprint::Blueprint;
+use super::error::EngineError;
+use super::events::RunEvent;
+use super::writer::WriterHandle;
+use crate::llm::{Provider, RetryPolicy, provider_for};
+use crate::model::{JsonObject, LlmConfig, RunStatus, SpanKind};
+use crate::store::{NewSpan, Reader, SpanEnd, Store};
+
+/// Everything the agents of one run share.
+pub struct RunContext {
+    pub run_id: i64,
+    pub session_id: i64,
+    pub blueprint: Blueprint,
+    pub writer: WriterHandle,
+    pub cancel: CancellationToken,
+    pub retry: RetryPolicy,
+    /// How often a waiting agent looks for the user's answer.
+    pub human_input_poll: Duration,
+    reader: Arc<Mutex<Store>>,
+    events: broadcast::Sender<RunEvent>,
+    providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
+}
+
+/// The parts of a context that outlive one run.
+pub struct Shared {
+    pub writer: WriterHandle,
+    pub reader: Arc<Mutex<Store>>,
+    pub events: broadcast::Sender<RunEvent>,
+    pub retry: RetryPolicy,
+    pub human_input_poll: Duration,
+}
+
+impl RunContext {
+    /// The context of run `run_id` in `session_id`.
+    pub fn new(
+        shared: &Shared,
+        run_id: i64,
+        session_id: i64,
+        blueprint: Blueprint,
+        cancel: CancellationToken,
+    ) -> RunContext {
+        RunContext {
+            run_id,
+            session_id,
+            blueprint,
+            writer: shared.writer.clone(),
+            cancel,
+            retry: shared.retry,
+            human_input_poll: shared.human_input_poll,
+            reader: Arc::clone(&shared.reader),
+            events: shared.events.clone(),
+            providers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Reads from the database on the engine's read connection.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Reader<'_>) -> crate::store::Result<T>,
+    ) -> Result<T, EngineError> {
+        let store = self
+            .reader
+            .lock()
+            .map_err(|_| EngineError::WriterGone("the read connection is poisoned".into()))?;
+        Ok(store.read(f)?)
+    }
+
+    /// Tells watchers what happened; nobody listening is fine.
+    pub fn emit(&self, event: RunEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// The run's provider for `config`, made on first use (offline models keep per-run state).
+    pub fn provider(
+        &self,
+        agent: &str,
+        config: &LlmConfig,
+    ) -> Result<Arc<dyn Provider>, EngineError> {
+        let mut providers = self
+            .providers
+            .lock()
+            .map_err(|_| EngineError::agent(agent, "provider cache poisoned"))?;
+        if let Some(provider) = providers.get(&config.spec.name) {
+            return Ok(Arc::clone(provider));
+        }
+        let provider = provider_for(&config.spec)
+            .map_err(|source| EngineError::Llm { agent: agent.to_owned(), source })?;
+        providers.insert(config.spec.name.clone(), Arc::clone(&provider));
+        Ok(provider)
+    }
+
+    /// Records a span that starts now under `parent` and announces it.
+    pub async fn start_span(
+        &self,
+        parent: Option<i64>,
+        agent: &str,
+        kind: SpanKind,
+        name: &str,
+        input: Option<String>,
+        attributes: JsonObject,
+    ) -> Result<i64, EngineError> {
+        let span = NewSpan {
+            run_id: self.run_id,
+            parent_span_id: parent,
+            agent: agent.to_owned(),
+            kind,
+            name: name.to_owned(),
+            input,
+            attributes,
+        };
+        let span_id = self.writer.call(move |w| w.create_span(&span)).await?;
+        self.emit(RunEvent::SpanStarted {
+            run_id: self.run_id,
+            span_id,
+            parent_span_id: parent,
+            agent: agent.to_owned(),
+            kind,
+            name: name.to_owned(),
+        });
+        Ok(span_id)
+    }
+
+    /// Records how a span ended and announces it.
+    pub fn finish_span(&self, span_id: i64, end: SpanEnd) {
+        self.emit(RunEvent::SpanFinished {
+            run_id: self.run_id,
+            span_id,
+            status: end.status,
+            input_tokens: end.input_tokens,
+            output_tokens: end.output_tokens,
+            duration_ms: end.duration_ms,
+        });
+        self.writer.send(move |w| w.finish_span(span_id, &end));
+    }
+
+    /// Moves the run and one of its spans to `status` (waiting while the user answers, running after).
+    pub fn set_waiting(&self, span_id: i64, waiting: bool) {
+        let status = if waiting { RunStatus::Waiting } else { RunStatus::Running };
+        let run = self.run_id;
+        self.writer.send(move |w| {
+            w.set_run_status(run, status)?;
+            w.set_span_status(span_id, status)
+        });
+    }
+}

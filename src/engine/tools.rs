@@ -1,0 +1,173 @@
+//! The tools a basic agent is given: its `tool_of` children (agents as tools), `ask_human` when it
+//! may ask the user, and `save_state` / `load_state` when its `state_tools` option is on.
+
+use serde_json::{Value, json};
+
+use super::context::RunContext;
+use super::error::EngineError;
+use super::human::{Reply, ask};
+use super::invoke::{InvokeOptions, Spent, invoke};
+use crate::llm::{ToolCall, ToolSpec};
+use crate::model::{Agent, JsonObject, LinkKind, RunStatus, SpanKind};
+use crate::store::SpanEnd;
+
+/// What a tool does when called.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tool {
+    /// Asks another agent.
+    Agent(String),
+    AskHuman,
+    SaveState,
+    LoadState,
+}
+
+/// The tools `agent` may call, with what each does.
+pub fn tools_for(ctx: &RunContext, agent: &Agent) -> Result<Vec<(ToolSpec, Tool)>, EngineError> {
+    let mut tools = Vec::new();
+    for link in ctx.blueprint.children(&agent.spec.name, LinkKind::ToolOf) {
+        let child = ctx.blueprint.agent(&link.child)?;
+        let description = link
+            .properties
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| Some(child.spec.description.clone()).filter(|d| !d.is_empty()))
+            .unwrap_or_else(|| format!("Ask the agent {}", child.spec.name));
+        let schema = object_schema(&[("message", "What to ask or tell the agent")]);
+        tools.push((
+            ToolSpec { name: link.child.clone(), description, input_schema: schema },
+            Tool::Agent(link.child.clone()),
+        ));
+    }
+    if agent.spec.human_input {
+        let schema = object_schema(&[("question", "The question for the user")]);
+        let description = "Ask the user a question and wait for the answer".to_owned();
+        tools.push((
+            ToolSpec { name: "ask_human".into(), description, input_schema: schema },
+            Tool::AskHuman,
+        ));
+    }
+    if agent.spec.options.get("state_tools").and_then(Value::as_bool).unwrap_or(false) {
+        let save = object_schema(&[("key", "Name of the value"), ("value", "The value, as text")]);
+        let load = object_schema(&[("key", "Name of the value")]);
+        tools.push((
+            ToolSpec {
+                name: "save_state".into(),
+                description: "Remember a value across runs".into(),
+                input_schema: save,
+            },
+            Tool::SaveState,
+        ));
+        tools.push((
+            ToolSpec {
+                name: "load_state".into(),
+                description: "Recall a remembered value".into(),
+                input_schema: load,
+            },
+            Tool::LoadState,
+        ));
+    }
+    Ok(tools)
+}
+
+fn object_schema(fields: &[(&str, &str)]) -> Value {
+    let properties: JsonObject = fields
+        .iter()
+        .map(|(name, what)| ((*name).to_owned(), json!({"type": "string", "description": what})))
+        .collect();
+    let required: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+/// The outcome of one tool call, as the model will see it.
+pub struct ToolOutcome {
+    pub content: String,
+    pub is_error: bool,
+    pub spent: Spent,
+}
+
+/// Runs `call` for `agent` under span `parent`, as a `tool_call` span. A tool that fails, or a
+/// tool the agent does not have, gives the model an error result rather than failing the run.
+pub async fn execute(
+    ctx: &RunContext,
+    agent: &Agent,
+    parent: i64,
+    call: &ToolCall,
+    tool: Option<&Tool>,
+) -> Result<ToolOutcome, EngineError> {
+    let name = agent.spec.name.as_str();
+    let started = std::time::Instant::now();
+    let span = ctx
+        .start_span(
+            Some(parent),
+            name,
+            SpanKind::ToolCall,
+            &call.name,
+            Some(call.arguments.to_string()),
+            JsonObject::new(),
+        )
+        .await?;
+    let argument = |key: &str| {
+        call.arguments.get(key).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+    };
+    let result: Result<(String, Spent), String> = match tool {
+        None => Err(format!("there is no tool named \"{}\"", call.name)),
+        Some(Tool::Agent(child)) => match argument("message") {
+            None => Err("missing argument \"message\"".into()),
+            Some(message) => {
+                match invoke(ctx, child, message, Some(span), InvokeOptions::default()).await {
+                    Ok(invocation) => Ok((invocation.output, invocation.spent)),
+                    Err(EngineError::Cancelled) => return Err(EngineError::Cancelled),
+                    Err(error) => Err(error.to_string()),
+                }
+            }
+        },
+        Some(Tool::AskHuman) => match argument("question") {
+            None => Err("missing argument \"question\"".into()),
+            Some(question) => match ask(ctx, name, span, question, None).await? {
+                Reply::Answered(Value::String(text)) => Ok((text, Spent::default())),
+                Reply::Answered(other) => Ok((other.to_string(), Spent::default())),
+                Reply::Declined => Ok(("The user declined to answer.".into(), Spent::default())),
+            },
+        },
+        Some(Tool::SaveState) => match (argument("key"), call.arguments.get("value").cloned()) {
+            (Some(key), Some(value)) => {
+                let (agent, session) = (name.to_owned(), ctx.session_id);
+                ctx.writer.call(move |w| w.save_state(&agent, Some(session), &key, &value)).await?;
+                Ok(("saved".into(), Spent::default()))
+            }
+            _ => Err("save_state needs \"key\" and \"value\"".into()),
+        },
+        Some(Tool::LoadState) => match argument("key") {
+            Some(key) => {
+                let value = ctx.read(|r| r.load_state(name, Some(ctx.session_id), &key))?;
+                Ok((
+                    value.map_or_else(
+                        || format!("nothing is saved under \"{key}\""),
+                        |v| v.to_string(),
+                    ),
+                    Spent::default(),
+                ))
+            }
+            None => Err("load_state needs \"key\"".into()),
+        },
+    };
+    let (content, is_error, spent) = match result {
+        Ok((content, spent)) => (content, false, spent),
+        Err(message) => (message, true, Spent::default()),
+    };
+    ctx.finish_span(
+        span,
+        SpanEnd {
+            status: if is_error { RunStatus::Failed } else { RunStatus::Succeeded },
+            output: Some(content.clone()),
+            error: is_error.then(|| content.clone()),
+            attributes: JsonObject::new(),
+            input_tokens: spent.usage.input_tokens,
+            output_tokens: spent.usage.output_tokens,
+            cost_usd: spent.cost_usd,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+    );
+    Ok(ToolOutcome { content, is_error, spent })
+}

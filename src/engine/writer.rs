@@ -1,0 +1,103 @@
+//! The one writer: a thread that owns the write connection and commits whatever the run tasks
+//! send in batches (one transaction per batch, one savepoint per job), so that a fan-out of a
+//! thousand agents or several runs at once never meet "database is locked".
+
+use std::path::Path;
+use std::thread;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::EngineError;
+use crate::store::{Result as StoreResult, Store, StoreError, Writer};
+
+/// What a job leaves to do once its batch is committed (or failed): hand over its result.
+type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// One unit of writing: runs inside a savepoint and returns its finisher.
+type Job = Box<dyn FnOnce(&Writer<'_>) -> Finish + Send>;
+
+/// How many jobs one transaction takes at most.
+const MAX_BATCH: usize = 512;
+
+/// Sends work to the writer thread; cheap to clone.
+#[derive(Clone)]
+pub struct WriterHandle {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl WriterHandle {
+    /// Starts the writer thread on its own connection to `path`.
+    pub fn start(path: &Path) -> Result<WriterHandle, EngineError> {
+        let mut store = Store::open(path)?;
+        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+        thread::Builder::new()
+            .name("agentloom-writer".into())
+            .spawn(move || {
+                while let Some(first) = queue.blocking_recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match queue.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    commit(&mut store, batch);
+                }
+            })
+            .map_err(|error| EngineError::WriterGone(error.to_string()))?;
+        Ok(WriterHandle { jobs })
+    }
+
+    /// Runs `write` in the writer and waits until it is committed; returns what it returned.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(&Writer<'_>) -> StoreResult<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |writer| {
+            let result = writer.within_savepoint(write);
+            Box::new(move |commit_error| {
+                let result = match commit_error {
+                    Some(message) => Err(StoreError::Invalid(message.to_owned())),
+                    None => result,
+                };
+                let _ = reply.send(result);
+            })
+        });
+        self.jobs.send(job).map_err(|_| EngineError::WriterGone("it has shut down".into()))?;
+        let result =
+            answer.await.map_err(|_| EngineError::WriterGone("a batch was dropped".into()))?;
+        Ok(result?)
+    }
+
+    /// Queues `write` without waiting; a failure is reported on standard error, as no caller waits for it.
+    pub fn send(&self, write: impl FnOnce(&Writer<'_>) -> StoreResult<()> + Send + 'static) {
+        let job: Job = Box::new(move |writer| {
+            let result = writer.within_savepoint(write);
+            Box::new(move |commit_error| {
+                if let Some(message) = commit_error {
+                    eprintln!("agentloom: a record could not be written: {message}");
+                } else if let Err(error) = result {
+                    eprintln!("agentloom: a record could not be written: {error}");
+                }
+            })
+        });
+        if self.jobs.send(job).is_err() {
+            eprintln!("agentloom: a record could not be written: the writer has shut down");
+        }
+    }
+}
+
+fn commit(store: &mut Store, batch: Vec<Job>) {
+    let mut finishers = Vec::with_capacity(batch.len());
+    let outcome = store.write("recording a run", |writer| {
+        for job in batch {
+            finishers.push(job(writer));
+        }
+        Ok(())
+    });
+    let error = outcome.err().map(|e| e.to_string());
+    for finish in finishers {
+        finish(error.as_deref());
+    }
+}

@@ -1,0 +1,169 @@
+//! Session and run rows: where conversations and executions are recorded.
+
+use rusqlite::{Row, params};
+
+use super::convert::{json, word};
+use super::error::{Result, StoreError};
+use super::{Reader, Writer};
+use crate::model::{Run, RunOrigin, RunStatus, Session};
+
+const SELECT_SESSION: &str = "SELECT s.id, w.name, a.name, s.title, s.variables, s.status, s.started_at, \
+                              s.ended_at FROM sessions s LEFT JOIN workflows w ON w.id = s.workflow_id \
+                              LEFT JOIN agents a ON a.id = s.agent_id";
+
+const SELECT_RUN: &str = "SELECT r.id, r.session_id, w.name, r.target_name, r.definition_revision, r.input, \
+                          r.output, r.status, r.error, r.origin, r.replay_of_run_id, r.input_tokens, \
+                          r.output_tokens, r.cost_usd, r.created_at, r.started_at, r.ended_at \
+                          FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id";
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: row.get(0)?,
+        workflow: row.get(1)?,
+        agent: row.get(2)?,
+        title: row.get(3)?,
+        variables: json(row, 4)?,
+        status: word(row, 5)?,
+        started_at: row.get(6)?,
+        ended_at: row.get(7)?,
+    })
+}
+
+fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
+    Ok(Run {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        workflow: row.get(2)?,
+        target: row.get(3)?,
+        definition_revision: row.get(4)?,
+        input: row.get(5)?,
+        output: row.get(6)?,
+        status: word(row, 7)?,
+        error: row.get(8)?,
+        origin: word(row, 9)?,
+        replay_of_run_id: row.get(10)?,
+        input_tokens: row.get(11)?,
+        output_tokens: row.get(12)?,
+        cost_usd: row.get(13)?,
+        created_at: row.get(14)?,
+        started_at: row.get(15)?,
+        ended_at: row.get(16)?,
+    })
+}
+
+/// What a run is of: a workflow (through its root agent) or an agent on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunTarget {
+    pub workflow: Option<String>,
+    pub agent: String,
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    pub workflow: Option<String>,
+    pub status: Option<RunStatus>,
+    pub session_id: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+impl Reader<'_> {
+    /// The session `id`.
+    pub fn session(&self, id: i64) -> Result<Session> {
+        self.first(&format!("{SELECT_SESSION} WHERE s.id = ?1"), [id], session_from_row)?
+            .ok_or_else(|| StoreError::NotFound { what: "session", name: id.to_string() })
+    }
+
+    /// The run `id`.
+    pub fn run(&self, id: i64) -> Result<Run> {
+        self.first(&format!("{SELECT_RUN} WHERE r.id = ?1"), [id], run_from_row)?
+            .ok_or_else(|| StoreError::NotFound { what: "run", name: id.to_string() })
+    }
+
+    /// Runs, newest first, narrowed by `filter`.
+    pub fn runs(&self, filter: &RunFilter) -> Result<Vec<Run>> {
+        let sql = format!(
+            "{SELECT_RUN} WHERE (?1 IS NULL OR w.name = ?1) AND (?2 IS NULL OR r.status = ?2)
+               AND (?3 IS NULL OR r.session_id = ?3) ORDER BY r.id DESC LIMIT ?4"
+        );
+        let status = filter.status.map(|s| s.as_str());
+        self.all(
+            &sql,
+            params![filter.workflow, status, filter.session_id, filter.limit.unwrap_or(-1)],
+            run_from_row,
+        )
+    }
+}
+
+impl Writer<'_> {
+    /// Opens a session for `target`.
+    pub fn create_session(&self, target: &RunTarget, title: &str) -> Result<i64> {
+        let workflow = match &target.workflow {
+            Some(name) => Some(self.workflow(name)?.id),
+            None => None,
+        };
+        let agent = self.agent_id(&target.agent)?;
+        self.conn().execute(
+            "INSERT INTO sessions (workflow_id, agent_id, title) VALUES (?1, ?2, ?3)",
+            params![workflow, agent, title],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Records a new run of `target` in `session`, at the current definition revision, running.
+    pub fn create_run(
+        &self,
+        session: i64,
+        target: &RunTarget,
+        input: &str,
+        origin: RunOrigin,
+    ) -> Result<i64> {
+        self.session(session)?;
+        let workflow = match &target.workflow {
+            Some(name) => Some(self.workflow(name)?.id),
+            None => None,
+        };
+        let agent = self.agent_id(&target.agent)?;
+        let name = target.workflow.as_deref().unwrap_or(&target.agent);
+        let revision = self.current_revision()?;
+        self.conn().execute(
+            "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
+                               status, origin, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            params![session, workflow, agent, name, revision, input, origin.as_str()],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Moves a run that is still going to `status` (running or waiting).
+    pub fn set_run_status(&self, run: i64, status: RunStatus) -> Result<()> {
+        self.conn().execute(
+            "UPDATE runs SET status = ?2 WHERE id = ?1 AND status IN ('queued', 'running', 'waiting')",
+            params![run, status.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a run with its outcome; its tokens and cost are the sums over its model calls.
+    pub fn finish_run(
+        &self,
+        run: i64,
+        status: RunStatus,
+        output: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE runs SET status = ?2, output = ?3, error = ?4,
+                    ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    input_tokens = (SELECT ifnull(sum(input_tokens), 0) FROM spans
+                                    WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
+                    output_tokens = (SELECT ifnull(sum(output_tokens), 0) FROM spans
+                                     WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
+                    cost_usd = (SELECT ifnull(sum(cost_usd), 0) FROM spans
+                                WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling'))
+             WHERE id = ?1",
+            params![run, status.as_str(), output, error],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,58 @@
+//! Agent state rows: persistent key → JSON values per agent, across sessions or within one.
+
+use rusqlite::params;
+
+use super::convert::json;
+use super::error::Result;
+use super::{Reader, Writer};
+
+impl Reader<'_> {
+    /// The value of `key` for `agent` in `session` (`None`: the agent's state across sessions).
+    pub fn load_state(
+        &self,
+        agent: &str,
+        session: Option<i64>,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let agent = self.agent_id(agent)?;
+        self.first(
+            "SELECT state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS ?2 AND state_key = ?3",
+            params![agent, session, key],
+            |row| json(row, 0),
+        )
+    }
+
+    /// Every key of `agent` in `session` with its value, by key.
+    pub fn state_entries(
+        &self,
+        agent: &str,
+        session: Option<i64>,
+    ) -> Result<Vec<(String, serde_json::Value)>> {
+        let agent = self.agent_id(agent)?;
+        self.all(
+            "SELECT state_key, state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS ?2 ORDER BY state_key",
+            params![agent, session],
+            |row| Ok((row.get(0)?, json(row, 1)?)),
+        )
+    }
+}
+
+impl Writer<'_> {
+    /// Sets `key` of `agent` in `session` (`None`: across sessions) to `value`.
+    pub fn save_state(
+        &self,
+        agent: &str,
+        session: Option<i64>,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<()> {
+        let agent = self.agent_id(agent)?;
+        self.conn().execute(
+            "INSERT INTO agent_state (agent_id, session_id, state_key, state_value) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (agent_id, ifnull(session_id, 0), state_key)
+             DO UPDATE SET state_value = excluded.state_value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            params![agent, session, key, value.to_string()],
+        )?;
+        Ok(())
+    }
+}
