@@ -89,9 +89,9 @@ async fn run_with_interrupt(engine: &Engine, request: RunRequest) -> anyhow::Res
             }
         }
     });
-    let outcome = run.await??;
+    let outcome = run.await;
     interrupt.abort();
-    Ok(outcome)
+    Ok(outcome??)
 }
 
 /// Whether `name` runs as a basic agent, whose own model calls are the answer (and so can stream).

@@ -1,9 +1,11 @@
 //! The offline models, as fast-agent has them: `passthrough` answers with the last user message;
-//! `playback` replays scripted assistant turns in order.
+//! `playback` replays scripted assistant turns in order. A playback turn is text, any JSON value
+//! (replayed as JSON text, for structured answers), or `{"tool_calls": [{"name", "arguments"}],
+//! "text"?}` to script tool use.
 
 use std::sync::Mutex;
 
-use super::chat::{ChatRequest, ChatResponse, Usage};
+use super::chat::{ChatRequest, ChatResponse, ToolCall, Usage};
 use super::error::LlmError;
 use super::provider::{BoxFuture, Provider, TextSink};
 
@@ -43,21 +45,14 @@ impl Provider for Passthrough {
 /// Replays scripted turns, one per call, in order; once they run out it says so, as fast-agent does.
 #[derive(Debug)]
 pub struct Playback {
-    turns: Vec<String>,
+    turns: Vec<serde_json::Value>,
     next: Mutex<usize>,
 }
 
 impl Playback {
-    /// A playback model over `turns`: strings are replayed as they are, other JSON values as JSON text.
+    /// A playback model over `turns`.
     pub fn new(turns: &[serde_json::Value]) -> Playback {
-        let turns = turns
-            .iter()
-            .map(|turn| match turn {
-                serde_json::Value::String(text) => text.clone(),
-                other => other.to_string(),
-            })
-            .collect();
-        Playback { turns, next: Mutex::new(0) }
+        Playback { turns: turns.to_vec(), next: Mutex::new(0) }
     }
 }
 
@@ -77,13 +72,43 @@ impl Provider for Playback {
                 *next += 1;
                 index
             };
-            let text =
-                self.turns.get(index).cloned().unwrap_or_else(|| {
-                    format!("MESSAGES EXHAUSTED (list size {})", self.turns.len())
-                });
-            Ok(answer(request, text, "playback", on_text))
+            let Some(turn) = self.turns.get(index) else {
+                let text = format!("MESSAGES EXHAUSTED (list size {})", self.turns.len());
+                return Ok(answer(request, text, "playback", on_text));
+            };
+            match turn {
+                serde_json::Value::String(text) => {
+                    Ok(answer(request, text.clone(), "playback", on_text))
+                }
+                serde_json::Value::Object(object) if object.contains_key("tool_calls") => {
+                    let text =
+                        object.get("text").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
+                    let mut response = answer(request, text, "playback", on_text);
+                    response.tool_calls = scripted_calls(index, &object["tool_calls"])?;
+                    Ok(response)
+                }
+                other => Ok(answer(request, other.to_string(), "playback", on_text)),
+            }
         })
     }
+}
+
+/// The tool calls of a scripted turn, with ids made from the turn's position.
+fn scripted_calls(turn: usize, calls: &serde_json::Value) -> Result<Vec<ToolCall>, LlmError> {
+    let calls = calls.as_array().ok_or_else(|| {
+        LlmError::Config(format!("playback turn {turn}: tool_calls must be a list"))
+    })?;
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| {
+            let name = call.get("name").and_then(|n| n.as_str()).ok_or_else(|| {
+                LlmError::Config(format!("playback turn {turn}: tool call {i} needs a \"name\""))
+            })?;
+            let arguments = call.get("arguments").cloned().unwrap_or_else(|| serde_json::json!({}));
+            Ok(ToolCall { id: format!("call_{turn}_{i}"), name: name.to_owned(), arguments })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -112,5 +137,18 @@ mod tests {
             playback.complete(&request("c")).await.expect("3").text,
         ];
         assert_eq!(texts, ["first", "{\"rating\":\"GOOD\"}", "MESSAGES EXHAUSTED (list size 2)"]);
+    }
+
+    #[tokio::test]
+    async fn playback_scripts_tool_calls() {
+        let turn =
+            serde_json::json!({"tool_calls": [{"name": "lookup", "arguments": {"q": "tea"}}]});
+        let answer = Playback::new(&[turn]).complete(&request("a")).await.expect("answer");
+        assert_eq!(answer.tool_calls.len(), 1);
+        assert_eq!(
+            (answer.tool_calls[0].id.as_str(), answer.tool_calls[0].name.as_str()),
+            ("call_0_0", "lookup")
+        );
+        assert_eq!(answer.tool_calls[0].arguments["q"], "tea");
     }
 }
