@@ -24,6 +24,7 @@ const OWNED_CRATES: &[(&str, &str)] = &[
     ("rusqlite", "store"),
     ("rmcp", "mcp"),
     ("genai", "llm"),
+    ("keyring", "llm"),
     ("egui", "app"),
     ("eframe", "app"),
     ("egui_snarl", "app"),

@@ -48,6 +48,7 @@ pub(super) fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<ExitCode> 
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
         let engine = Engine::open(&path, EngineConfig::default())?;
+        record_logs(&engine);
         let progress = !args.quiet && !globals.json;
         let watcher =
             tokio::spawn(watch(engine.subscribe(), progress, streams_answer && !globals.json));
@@ -64,6 +65,13 @@ pub(super) fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<ExitCode> 
     });
     let (outcome, streamed) = outcome?;
     report(globals, &outcome, streamed)
+}
+
+/// Sends what runs log (at info and above) to the database's logs table.
+fn record_logs(engine: &Engine) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry().with(engine.log_layer(tracing::Level::INFO));
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 /// Runs `request`; Ctrl-C cancels it.
@@ -205,6 +213,7 @@ pub(super) fn chat(globals: &Globals, args: ChatArgs) -> anyhow::Result<ExitCode
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let engine = runtime.block_on(async { Engine::open(&path, EngineConfig::default()) })?;
+    record_logs(&engine);
     let mut session = args.session;
     if interactive {
         eprintln!("Chatting with {}; an empty line or Ctrl-D ends.", args.name);

@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use super::context::RunContext;
 use super::error::EngineError;
 use super::kinds;
@@ -96,14 +98,33 @@ pub fn invoke<'a>(
             .await?;
         let mut step =
             Step { ctx, agent: node, span, spent: Spent::default(), attributes: JsonObject::new() };
-        let result = match kind {
-            AgentKind::Basic => kinds::basic::run(&mut step, input, &options).await,
-            AgentKind::Chain => kinds::chain::run(&mut step, input).await,
-            AgentKind::Parallel => kinds::parallel::run(&mut step, input).await,
-            AgentKind::Router => kinds::router::run(&mut step, input).await,
-            AgentKind::Orchestrator => kinds::orchestrator::run(&mut step, input).await,
-            AgentKind::EvaluatorOptimizer => kinds::evaluator::run(&mut step, input).await,
-        };
+        let traced = tracing::info_span!(
+            "agent",
+            session_id = ctx.session_id,
+            run_id = ctx.run_id,
+            span_id = span,
+            agent
+        );
+        let result = async {
+            tracing::debug!(kind = kind.as_str(), "agent started");
+            let result = match kind {
+                AgentKind::Basic => kinds::basic::run(&mut step, input, &options).await,
+                AgentKind::Chain => kinds::chain::run(&mut step, input).await,
+                AgentKind::Parallel => kinds::parallel::run(&mut step, input).await,
+                AgentKind::Router => kinds::router::run(&mut step, input).await,
+                AgentKind::Orchestrator => kinds::orchestrator::run(&mut step, input).await,
+                AgentKind::EvaluatorOptimizer => kinds::evaluator::run(&mut step, input).await,
+            };
+            match &result {
+                Ok(_) => {
+                    tracing::info!(ms = started.elapsed().as_millis() as u64, "agent finished")
+                }
+                Err(error) => tracing::error!("agent failed: {error}"),
+            }
+            result
+        }
+        .instrument(traced)
+        .await;
         let status = match &result {
             Ok(_) => RunStatus::Succeeded,
             Err(EngineError::Cancelled) => RunStatus::Cancelled,

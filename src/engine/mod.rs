@@ -9,6 +9,7 @@ mod events;
 mod human;
 mod invoke;
 mod kinds;
+mod logging;
 mod model_call;
 mod structured;
 mod template;
@@ -28,6 +29,7 @@ pub use blueprint::Blueprint;
 pub use error::EngineError;
 pub use events::RunEvent;
 pub use invoke::Spent;
+pub use logging::DbLogLayer;
 pub use template::render;
 
 use context::{RunContext, Shared};
@@ -97,6 +99,11 @@ impl Engine {
             human_input_poll: config.human_input_poll,
         };
         Ok(Engine { shared: Arc::new(shared), running: Arc::new(Mutex::new(HashMap::new())) })
+    }
+
+    /// A tracing layer that writes events at `min_level` and above to this engine's logs table.
+    pub fn log_layer(&self, min_level: tracing::Level) -> DbLogLayer {
+        DbLogLayer::new(self.shared.writer.clone(), min_level)
     }
 
     /// Events of every run from now on.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::error::LlmError;
-use super::genai_provider::GenaiProvider;
+use super::genai::GenaiProvider;
 use super::offline::{Passthrough, Playback};
 use super::provider::Provider;
 use crate::model::{LlmConfigSpec, ProviderKind};

@@ -5,7 +5,7 @@
 mod chat;
 mod error;
 mod factory;
-mod genai_provider;
+mod genai;
 mod offline;
 mod provider;
 mod retry;
