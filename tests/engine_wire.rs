@@ -1,0 +1,322 @@
+//! The engine against a scripted LLM server on 127.0.0.1, in both wire formats: what each kind
+//! sends (system prompt, messages, tools, structured-output schema), the rows it writes, and how
+//! faults end (retried, or failed with runs, spans and messages consistent).
+
+#[path = "support/scripted_llm.rs"]
+mod scripted_llm;
+
+use std::time::Duration;
+
+use agentloom::engine::{Engine, EngineConfig, RunOutcome, RunRequest};
+use agentloom::llm::RetryPolicy;
+use agentloom::model::{
+    AgentKind, AgentSpec, LinkKind, LlmConfigSpec, ProviderKind, RunOrigin, RunStatus, WorkflowSpec,
+};
+use agentloom::store::{LogFilter, Store};
+use scripted_llm::{Answer, Reply, ScriptedLlm};
+use serde_json::{Map, Value, json};
+
+/// A temporary database with one LLM config, `model`, pointing at `server` in `wire` format.
+struct Bench {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    store: Store,
+}
+
+fn bench(server: &ScriptedLlm, wire: ProviderKind) -> Bench {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("wire.db");
+    let mut store = Store::open(&path).expect("store");
+    let mut config = LlmConfigSpec::new("model", wire, "scripted-model");
+    config.base_url = Some(server.base_url());
+    config.input_price_per_mtok = Some(2.0);
+    config.output_price_per_mtok = Some(8.0);
+    store
+        .write("setup", |w| {
+            w.create_llm_config(&config)?;
+            w.create_llm_config(&LlmConfigSpec::new(
+                "offline",
+                ProviderKind::Passthrough,
+                "passthrough",
+            ))
+        })
+        .expect("configs");
+    Bench { _dir: dir, path, store }
+}
+
+impl Bench {
+    fn agent(&mut self, name: &str, kind: AgentKind, instruction: &str, llm: Option<&str>) {
+        let mut spec = AgentSpec::new(name, kind);
+        spec.instruction = instruction.into();
+        spec.llm = llm.map(str::to_owned);
+        self.store.write("agent", |w| w.create_agent(&spec)).expect("agent");
+    }
+
+    fn link(&mut self, parent: &str, child: &str, kind: LinkKind, properties: Value) {
+        let properties: Map<String, Value> = properties.as_object().cloned().unwrap_or_default();
+        self.store
+            .write("link", |w| w.create_link(parent, child, kind, None, &properties))
+            .expect("link");
+    }
+
+    fn workflow(&mut self, name: &str, root: &str) {
+        let spec = WorkflowSpec {
+            name: name.into(),
+            description: String::new(),
+            root: root.into(),
+            webhook_url: None,
+        };
+        self.store.write("workflow", |w| w.create_workflow(&spec)).expect("workflow");
+    }
+
+    async fn run(&self, target: &str, input: &str, retry: RetryPolicy) -> RunOutcome {
+        let engine = Engine::open(&self.path, EngineConfig { retry, ..EngineConfig::default() })
+            .expect("engine");
+        let request = RunRequest {
+            target: target.into(),
+            input: input.into(),
+            session: None,
+            origin: RunOrigin::Api,
+        };
+        engine.run(request).await.expect("run recorded")
+    }
+
+    /// Every span of the run has ended, and the run's tokens and cost are those of its model calls.
+    fn assert_consistent(&self, outcome: &RunOutcome) {
+        let (run, spans) = self
+            .store
+            .read(|r| Ok((r.run(outcome.run_id)?, r.spans(outcome.run_id)?)))
+            .expect("read");
+        assert_eq!(run.status, outcome.status);
+        for span in &spans {
+            assert!(
+                !matches!(span.status, RunStatus::Running | RunStatus::Queued | RunStatus::Waiting),
+                "span {} ({}) did not end",
+                span.id,
+                span.name
+            );
+        }
+        let calls = spans.iter().filter(|s| s.kind == agentloom::model::SpanKind::LlmCall);
+        let (input, output, cost) = calls.fold((0, 0, 0.0), |(i, o, c), s| {
+            (i + s.input_tokens, o + s.output_tokens, c + s.cost_usd)
+        });
+        assert_eq!((run.input_tokens, run.output_tokens), (input, output));
+        assert!((run.cost_usd - cost).abs() < 1e-12);
+    }
+}
+
+fn quick() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        attempt_timeout: Duration::from_secs(5),
+    }
+}
+
+/// The text of a request's messages, in either wire format.
+fn said(body: &Value) -> String {
+    body.to_string()
+}
+
+async fn chain_on(wire: ProviderKind) {
+    let server = ScriptedLlm::start([
+        Reply::Answer(Answer::text(&["A first ", "draft."]).with_usage(30, 4)),
+        Reply::Answer(Answer::text(&["A polished draft."]).with_usage(40, 5)),
+    ])
+    .await;
+    let mut bench = bench(&server, wire);
+    bench.agent("drafter", AgentKind::Basic, "Draft: {{input}}", Some("model"));
+    bench.agent("polisher", AgentKind::Basic, "Polish what you are given.", Some("model"));
+    bench.agent("pipeline", AgentKind::Chain, "", None);
+    bench.link("pipeline", "drafter", LinkKind::ChainsTo, json!({}));
+    bench.link("pipeline", "polisher", LinkKind::ChainsTo, json!({}));
+    bench.workflow("writing", "pipeline");
+
+    let outcome = bench.run("writing", "tea", quick()).await;
+    assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.error);
+    assert_eq!(outcome.output.as_deref(), Some("A polished draft."));
+    assert_eq!((outcome.input_tokens, outcome.output_tokens), (70, 9));
+    assert!((outcome.cost_usd - (70.0 * 2.0 + 9.0 * 8.0) / 1e6).abs() < 1e-12);
+
+    let journal = server.journal();
+    assert_eq!(journal.len(), 2);
+    assert!(said(&journal[0].body).contains("Draft: tea"), "system prompt: {}", journal[0].body);
+    assert!(said(&journal[0].body).contains("\"tea\""), "user message: {}", journal[0].body);
+    assert!(said(&journal[1].body).contains("Polish what you are given."));
+    assert!(
+        said(&journal[1].body).contains("A first draft."),
+        "the second step gets the first's output"
+    );
+    assert_eq!(journal[0].body["model"], "scripted-model");
+
+    let messages = bench.store.read(|r| r.run_messages(outcome.run_id)).expect("messages");
+    let texts: Vec<(String, String)> =
+        messages.iter().map(|m| (m.role.to_string(), m.text())).collect();
+    let expected = [
+        ("user", "tea"),
+        ("assistant", "A first draft."),
+        ("user", "A first draft."),
+        ("assistant", "A polished draft."),
+    ];
+    assert_eq!(texts, expected.map(|(r, t)| (r.to_owned(), t.to_owned())));
+    assert_eq!(messages[1].model.as_deref(), Some("scripted-model"));
+    bench.assert_consistent(&outcome);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_runs_unchanged_on_an_openai_compatible_endpoint() {
+    chain_on(ProviderKind::Generic).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_runs_on_the_anthropic_wire() {
+    chain_on(ProviderKind::Anthropic).await;
+}
+
+async fn router_on(wire: ProviderKind) {
+    let route =
+        r#"{"agent": "billing", "confidence": "high", "reasoning": "It is about an invoice."}"#;
+    let server = ScriptedLlm::start([Reply::Answer(Answer::text(&[route]))]).await;
+    let mut bench = bench(&server, wire);
+    bench.agent("desk", AgentKind::Router, "Route support requests.", Some("model"));
+    bench.agent("billing", AgentKind::Basic, "", Some("offline"));
+    bench.agent("tech", AgentKind::Basic, "", Some("offline"));
+    bench.link(
+        "desk",
+        "billing",
+        LinkKind::RoutesTo,
+        json!({"description": "Invoices and refunds"}),
+    );
+    bench.link("desk", "tech", LinkKind::RoutesTo, json!({"description": "Crashes and errors"}));
+
+    let outcome = bench.run("desk", "Where is my invoice?", quick()).await;
+    assert_eq!(outcome.output.as_deref(), Some("Where is my invoice?"), "{:?}", outcome.error);
+    let request = &server.journal()[0].body;
+    let text = said(request);
+    assert!(text.contains("Route support requests."), "{text}");
+    assert!(
+        text.contains("billing: Invoices and refunds") && text.contains("tech: Crashes and errors"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"enum\":[\"billing\",\"tech\"]"),
+        "the structured-output schema is sent: {text}"
+    );
+    let spans = bench.store.read(|r| r.spans(outcome.run_id)).expect("spans");
+    let desk = spans
+        .iter()
+        .find(|s| s.agent == "desk" && s.kind == agentloom::model::SpanKind::Agent)
+        .expect("desk");
+    assert_eq!(desk.attributes["route"], "billing");
+    assert_eq!(desk.attributes["reasoning"], "It is about an invoice.");
+    bench.assert_consistent(&outcome);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_asks_for_structured_output_on_both_wires() {
+    router_on(ProviderKind::OpenAi).await;
+    router_on(ProviderKind::Anthropic).await;
+}
+
+async fn tools_on(wire: ProviderKind) {
+    let server = ScriptedLlm::start([
+        Reply::Answer(
+            Answer::text(&[])
+                .with_tool_call("call_1", "echo", r#"{"message": "ping"}"#)
+                .with_tool_call("call_2", "missing", "{}"),
+        ),
+        Reply::Answer(Answer::text(&["Echo said ping."])),
+    ])
+    .await;
+    let mut bench = bench(&server, wire);
+    bench.agent("lead", AgentKind::Basic, "Use your tools.", Some("model"));
+    bench.agent("echo", AgentKind::Basic, "", Some("offline"));
+    bench.link("lead", "echo", LinkKind::ToolOf, json!({"description": "Repeats a message"}));
+
+    let outcome = bench.run("lead", "go", quick()).await;
+    assert_eq!(outcome.output.as_deref(), Some("Echo said ping."), "{:?}", outcome.error);
+    let journal = server.journal();
+    let first = said(&journal[0].body);
+    assert!(
+        first.contains("Repeats a message") && first.contains("\"message\""),
+        "tools are offered: {first}"
+    );
+    let second = said(&journal[1].body);
+    assert!(second.contains("ping"), "the tool result goes back: {second}");
+    assert!(
+        second.contains("there is no tool named \\\"missing\\\""),
+        "an unknown tool is an error result: {second}"
+    );
+    bench.assert_consistent(&outcome);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_answer_as_tools_on_both_wires() {
+    tools_on(ProviderKind::OpenAi).await;
+    tools_on(ProviderKind::Anthropic).await;
+}
+
+async fn single_agent(script: Vec<Reply>, retry: RetryPolicy) -> (ScriptedLlm, Bench, RunOutcome) {
+    let server = ScriptedLlm::start(script).await;
+    let mut bench = bench(&server, ProviderKind::OpenAi);
+    bench.agent("solo", AgentKind::Basic, "Answer.", Some("model"));
+    let outcome = bench.run("solo", "hi", retry).await;
+    bench.assert_consistent(&outcome);
+    (server, bench, outcome)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_retry_or_fail_with_a_clear_error() {
+    let (server, bench, outcome) = single_agent(
+        vec![Reply::rate_limited("0"), Reply::Answer(Answer::text(&["fine"]))],
+        quick(),
+    )
+    .await;
+    assert_eq!(outcome.output.as_deref(), Some("fine"));
+    assert_eq!(server.journal().len(), 2);
+    let warnings = bench
+        .store
+        .read(|r| r.logs(&LogFilter { run_id: Some(outcome.run_id), ..LogFilter::default() }))
+        .expect("logs");
+    assert!(warnings.iter().any(|l| l.message.contains("rate limited")), "{warnings:?}");
+
+    let (_, _, outcome) = single_agent(
+        vec![Reply::Truncated(Answer::text(&["half"])), Reply::Answer(Answer::text(&["whole"]))],
+        quick(),
+    )
+    .await;
+    assert_eq!(
+        outcome.output.as_deref(),
+        Some("whole"),
+        "a cut-off stream is retried: {:?}",
+        outcome.error
+    );
+
+    let busy = (0..3).map(|_| Reply::status(500, "the server is on fire")).collect();
+    let (server, _, outcome) = single_agent(busy, quick()).await;
+    assert_eq!(outcome.status, RunStatus::Failed);
+    let error = outcome.error.unwrap_or_default();
+    assert!(
+        error.contains("agent \"solo\"") && error.contains("HTTP 500") && error.contains("on fire"),
+        "{error}"
+    );
+    assert_eq!(server.journal().len(), 3, "three attempts, then it gives up");
+
+    let hang =
+        RetryPolicy { max_attempts: 1, attempt_timeout: Duration::from_millis(300), ..quick() };
+    let (_, _, outcome) = single_agent(vec![Reply::Hang], hang).await;
+    assert_eq!(outcome.status, RunStatus::Failed);
+    assert!(outcome.error.unwrap_or_default().contains("no answer within 0.3 s"));
+
+    let broken = Answer::text(&[]).with_tool_call("call_1", "anything", "{\"message\": ");
+    let (_, bench, outcome) = single_agent(vec![Reply::Answer(broken)], quick()).await;
+    assert_eq!(outcome.status, RunStatus::Failed);
+    assert!(outcome.error.unwrap_or_default().contains("anything"), "the malformed call is named");
+    let messages = bench.store.read(|r| r.run_messages(outcome.run_id)).expect("messages");
+    assert_eq!(messages.len(), 1, "only the user message was committed: {messages:?}");
+
+    let (_, _, outcome) = single_agent(vec![Reply::status(401, "invalid api key")], quick()).await;
+    assert_eq!(outcome.status, RunStatus::Failed);
+    assert!(outcome.error.unwrap_or_default().contains("401"));
+}
