@@ -97,20 +97,56 @@ pub async fn execute(
 ) -> Result<ToolOutcome, EngineError> {
     let name = agent.spec.name.as_str();
     let started = std::time::Instant::now();
+    let arguments = Some(call.arguments.to_string());
     let span = ctx
         .start_span(
             Some(parent),
             name,
             SpanKind::ToolCall,
             &call.name,
-            Some(call.arguments.to_string()),
+            arguments,
             JsonObject::new(),
         )
         .await?;
+    let result = run_tool(ctx, name, span, call, tool).await;
+    let (status, content, spent) = match &result {
+        Ok(Ok((content, spent))) => (RunStatus::Succeeded, content.clone(), *spent),
+        Ok(Err(message)) => (RunStatus::Failed, message.clone(), Spent::default()),
+        Err(EngineError::Cancelled) => {
+            (RunStatus::Cancelled, "cancelled".to_owned(), Spent::default())
+        }
+        Err(error) => (RunStatus::Failed, error.to_string(), Spent::default()),
+    };
+    ctx.finish_span(
+        span,
+        SpanEnd {
+            status,
+            output: Some(content.clone()),
+            error: (status != RunStatus::Succeeded).then(|| content.clone()),
+            attributes: JsonObject::new(),
+            input_tokens: spent.usage.input_tokens,
+            output_tokens: spent.usage.output_tokens,
+            cost_usd: spent.cost_usd,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+    );
+    let is_error = result?.is_err();
+    Ok(ToolOutcome { content, is_error, spent })
+}
+
+/// What the tool answers: `Err(message)` is a failure the model is told about; an engine error
+/// (a cancelled run, a database that cannot be written) ends the agent.
+async fn run_tool(
+    ctx: &RunContext,
+    name: &str,
+    span: i64,
+    call: &ToolCall,
+    tool: Option<&Tool>,
+) -> Result<Result<(String, Spent), String>, EngineError> {
     let argument = |key: &str| {
         call.arguments.get(key).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
     };
-    let result: Result<(String, Spent), String> = match tool {
+    let result = match tool {
         None => Err(format!("there is no tool named \"{}\"", call.name)),
         Some(Tool::Agent(child)) => match argument("message") {
             None => Err("missing argument \"message\"".into()),
@@ -141,33 +177,12 @@ pub async fn execute(
         Some(Tool::LoadState) => match argument("key") {
             Some(key) => {
                 let value = ctx.read(|r| r.load_state(name, Some(ctx.session_id), &key))?;
-                Ok((
-                    value.map_or_else(
-                        || format!("nothing is saved under \"{key}\""),
-                        |v| v.to_string(),
-                    ),
-                    Spent::default(),
-                ))
+                let text = value
+                    .map_or_else(|| format!("nothing is saved under \"{key}\""), |v| v.to_string());
+                Ok((text, Spent::default()))
             }
             None => Err("load_state needs \"key\"".into()),
         },
     };
-    let (content, is_error, spent) = match result {
-        Ok((content, spent)) => (content, false, spent),
-        Err(message) => (message, true, Spent::default()),
-    };
-    ctx.finish_span(
-        span,
-        SpanEnd {
-            status: if is_error { RunStatus::Failed } else { RunStatus::Succeeded },
-            output: Some(content.clone()),
-            error: is_error.then(|| content.clone()),
-            attributes: JsonObject::new(),
-            input_tokens: spent.usage.input_tokens,
-            output_tokens: spent.usage.output_tokens,
-            cost_usd: spent.cost_usd,
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-    );
-    Ok(ToolOutcome { content, is_error, spent })
+    Ok(result)
 }
