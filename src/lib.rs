@@ -1,7 +1,8 @@
 //! AgentLoom: design, run and inspect multi-agent LLM workflows, with one SQLite file as the source of truth.
 //!
-//! Layers, bottom up: [`model`] (pure domain types), [`store`] (all SQL), [`interchange`]
-//! (YAML and `mcpServers` documents), [`cli`]. ARCHITECTURE.md says who may use whom.
+//! Layers, bottom up: [`model`] (pure domain types), [`store`] (all SQL), [`llm`] (providers),
+//! [`interchange`] (YAML and `mcpServers` documents), [`engine`] (runs workflows), [`cli`].
+//! ARCHITECTURE.md says who may use whom.
 
 pub mod cli;
 pub mod engine;
