@@ -4,6 +4,8 @@
 //! [`interchange`] (YAML and `mcpServers` documents), [`engine`] (runs workflows), [`cli`].
 //! ARCHITECTURE.md says who may use whom.
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod interchange;

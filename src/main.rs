@@ -1,4 +1,5 @@
-//! The `agentloom` binary: parses the command line and hands it to [`agentloom::cli`].
+//! The `agentloom` binary: with a subcommand, the CLI ([`agentloom::cli`]); without one, the
+//! desktop app when built with the `gui` feature (the default), else the database overview.
 
 use std::process::ExitCode;
 
@@ -6,8 +7,26 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = agentloom::cli::Cli::parse();
+    #[cfg(feature = "gui")]
+    if cli.command.is_none() {
+        return open_window(cli.db);
+    }
     match agentloom::cli::run(cli) {
         Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// With no subcommand, the desktop app opens (on `--db`, else the last file, else the default one).
+#[cfg(feature = "gui")]
+fn open_window(db: Option<std::path::PathBuf>) -> ExitCode {
+    let opened =
+        agentloom::cli::default_db_path().and_then(|default| agentloom::app::run(db, default));
+    match opened {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

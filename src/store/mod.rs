@@ -72,6 +72,12 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// A number that changes whenever another connection (another process, sqlite3) commits
+    /// to the file; watchers poll it to notice outside edits.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "data_version", |row| row.get(0))?)
+    }
+
     /// Whether the file is read-only, so that every write is refused.
     pub fn is_read_only(&self) -> bool {
         self.read_only

@@ -1,0 +1,229 @@
+//! The desktop app: a node-graph canvas bound live to the database. `logic()` drains edit outcomes,
+//! notices outside writers through `PRAGMA data_version` and rebuilds the view from the rows;
+//! `ui()` only draws it and turns gestures into edits for the worker thread.
+
+use eframe::egui;
+mod canvas;
+mod edits;
+mod inspector;
+mod panels;
+mod snapshot;
+mod worker;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_snarl::ui::{SnarlStyle, SnarlWidget};
+
+use canvas::{Canvas, Viewer};
+use edits::Edit;
+use inspector::Inspector;
+use snapshot::Snapshot;
+use worker::Worker;
+
+use crate::store::Store;
+
+/// How often the window looks for writes by other processes.
+const POLL: Duration = Duration::from_millis(250);
+
+/// What the window remembers between launches (panel sizes are kept by egui itself).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    db: Option<PathBuf>,
+    workflow: Option<String>,
+}
+
+const REMEMBERED: &str = "agentloom";
+
+/// Opens the window on `db` (or, when `None`, on the file open at the last launch, else `default_db`).
+pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("AgentLoom")
+            .with_inner_size([1280.0, 800.0]),
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "AgentLoom",
+        options,
+        Box::new(move |creation| {
+            let remembered: Remembered =
+                creation.storage.and_then(|s| eframe::get_value(s, REMEMBERED)).unwrap_or_default();
+            let path = db.or(remembered.db.filter(|p| p.exists())).unwrap_or(default_db);
+            let app = AgentLoomApp::open(&creation.egui_ctx, path, remembered.workflow)?;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|error| anyhow::anyhow!("the window could not open: {error}"))
+}
+
+/// The window's state: connections, the current view, and what the user is doing.
+pub struct AgentLoomApp {
+    path: PathBuf,
+    store: Store,
+    worker: Worker,
+    snapshot: Snapshot,
+    canvas: Canvas,
+    data_version: i64,
+    last_poll: Instant,
+    reload: bool,
+    workflow: Option<String>,
+    selected: Option<String>,
+    filter: String,
+    notice: Option<(String, bool)>,
+    inspector: Inspector,
+    confirm_delete: Option<String>,
+    /// Fit the view around the nodes at the next frame (a workflow was opened, or asked for).
+    fit: bool,
+}
+
+impl AgentLoomApp {
+    /// The app on the database at `path`, showing `workflow` (or the first one).
+    pub fn open(
+        ctx: &egui::Context,
+        path: PathBuf,
+        workflow: Option<String>,
+    ) -> anyhow::Result<AgentLoomApp> {
+        let mut store = Store::open(&path)?;
+        if store.read(|r| r.counts())?.workflows == 0 && !store.is_read_only() {
+            crate::interchange::seed_examples(&mut store)?;
+        }
+        let wake = ctx.clone();
+        let worker = Worker::start(&path, move || wake.request_repaint())?;
+        let snapshot = Snapshot::load(&store, workflow.as_deref())?;
+        let workflow = snapshot.workflow.as_ref().map(|w| w.spec.name.clone());
+        Ok(AgentLoomApp {
+            data_version: store.data_version()?,
+            canvas: Canvas::build(&snapshot),
+            snapshot,
+            path,
+            store,
+            worker,
+            last_poll: Instant::now(),
+            reload: false,
+            workflow,
+            selected: None,
+            filter: String::new(),
+            notice: None,
+            inspector: Inspector::default(),
+            confirm_delete: None,
+            fit: true,
+        })
+    }
+
+    fn send(&mut self, edit: Edit) {
+        self.worker.send(edit);
+    }
+
+    fn open_workflow(&mut self, name: String) {
+        self.workflow = Some(name);
+        self.selected = None;
+        self.reload = true;
+        self.fit = true;
+    }
+
+    fn reload_now(&mut self) {
+        match Snapshot::load(&self.store, self.workflow.as_deref()) {
+            Ok(snapshot) => {
+                self.workflow = snapshot.workflow.as_ref().map(|w| w.spec.name.clone());
+                if self.selected.as_ref().is_some_and(|s| !snapshot.agents.contains_key(s)) {
+                    self.selected = None;
+                }
+                self.canvas = Canvas::build(&snapshot);
+                self.snapshot = snapshot;
+            }
+            Err(error) => self.notice = Some((format!("Cannot read the database: {error}"), true)),
+        }
+        self.reload = false;
+    }
+}
+
+impl eframe::App for AgentLoomApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        for outcome in self.worker.outcomes() {
+            match outcome {
+                Ok(message) if message.is_empty() => {}
+                Ok(message) => self.notice = Some((message, false)),
+                Err(message) => self.notice = Some((message, true)),
+            }
+            self.reload = true;
+        }
+        if self.last_poll.elapsed() >= POLL {
+            self.last_poll = Instant::now();
+            if let Ok(version) = self.store.data_version()
+                && version != self.data_version
+            {
+                self.data_version = version;
+                self.reload = true;
+            }
+        }
+        if self.reload {
+            self.reload_now();
+        }
+        ctx.request_repaint_after(POLL);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        panels::top_bar(self, ui);
+        panels::status_bar(self, ui);
+        panels::problems(self, ui);
+        panels::palette(self, ui);
+        inspector::panel(self, ui);
+        egui::CentralPanel::default().show(ui, |ui| self.canvas_ui(ui));
+        panels::confirm_delete(self, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let remembered =
+            Remembered { db: Some(self.path.clone()), workflow: self.workflow.clone() };
+        eframe::set_value(storage, REMEMBERED, &remembered);
+    }
+}
+
+impl AgentLoomApp {
+    fn canvas_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(workflow) = self.workflow.clone() else {
+            ui.centered_and_justified(|ui| {
+                ui.label("No workflow yet: add one with \"+ Workflow\".")
+            });
+            return;
+        };
+        let mut edits = Vec::new();
+        let mut notice = None;
+        let id = egui::Id::new("canvas");
+        let fit_into = std::mem::take(&mut self.fit).then(|| ui.max_rect());
+        let mut viewer = Viewer {
+            edits: &mut edits,
+            notice: &mut notice,
+            confirm_delete: &mut self.confirm_delete,
+            fit_into,
+        };
+        SnarlWidget::new().id(id).style(SnarlStyle::new()).show(&mut self.canvas.snarl, &mut viewer, ui);
+        let selected = egui_snarl::ui::get_selected_nodes(id, ui.ctx());
+        if let Some(node) = selected.first()
+            && let Some(agent) = self.canvas.snarl.get_node(*node)
+        {
+            self.selected = Some(agent.name.clone());
+        }
+        if !ui.input(|i| i.pointer.any_down()) {
+            let moved: Vec<_> = self
+                .canvas
+                .positions()
+                .into_iter()
+                .filter(|(name, p)| self.snapshot.positions.get(name) != Some(p))
+                .collect();
+            if !moved.is_empty() {
+                for (name, position) in &moved {
+                    self.snapshot.positions.insert(name.clone(), *position);
+                }
+                edits.push(Edit::MoveNodes { workflow, positions: moved });
+            }
+        }
+        if let Some(message) = notice {
+            self.notice = Some((message, true));
+        }
+        for edit in edits {
+            self.send(edit);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The panels around the canvas: the top bar (file, workflow, validation, run), the palette of
+//! kinds and agents, the problems list, the status line and the delete confirmation.
+
+use eframe::egui;
+use eframe::egui::{Color32, RichText};
+
+use super::AgentLoomApp;
+use super::canvas::kind_color;
+use super::edits::Edit;
+use crate::model::{AgentKind, NodePosition, Subject};
+
+pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
+    egui::Panel::top("top_bar").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.heading("AgentLoom");
+            ui.separator();
+            let file = app.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            ui.label(RichText::new(file).monospace()).on_hover_text(app.path.display().to_string());
+            let open = ui.button("Open…").on_hover_text("Open or create another database file").clicked();
+            if open
+                && let Some(path) =
+                    rfd::FileDialog::new().add_filter("AgentLoom database", &["db", "sqlite"]).pick_file()
+            {
+                match AgentLoomApp::open(ui.ctx(), path, None) {
+                    Ok(opened) => *app = opened,
+                    Err(error) => app.notice = Some((format!("Cannot open that file: {error}"), true)),
+                }
+                return;
+            }
+            ui.separator();
+            ui.label("Workflow");
+            let current = app.workflow.clone().unwrap_or_else(|| "—".into());
+            let mut chosen = None;
+            egui::ComboBox::from_id_salt("workflow").selected_text(&current).show_ui(ui, |ui| {
+                for workflow in &app.snapshot.workflows {
+                    if ui.selectable_label(Some(&workflow.spec.name) == app.workflow.as_ref(), &workflow.spec.name).clicked() {
+                        chosen = Some(workflow.spec.name.clone());
+                    }
+                }
+            });
+            if let Some(name) = chosen {
+                app.open_workflow(name);
+            }
+            if ui.button("+ Workflow").on_hover_text("A new workflow with one basic agent").clicked() {
+                let taken: Vec<&str> = app.snapshot.workflows.iter().map(|w| w.spec.name.as_str()).collect();
+                let name = (1..).map(|n| format!("workflow_{n}")).find(|n| !taken.contains(&n.as_str())).unwrap_or_default();
+                app.send(Edit::CreateWorkflow { name: name.clone() });
+                app.workflow = Some(name);
+            }
+            if ui.button("Fit").on_hover_text("Zoom to fit every node").clicked() {
+                app.fit = true;
+            }
+            ui.separator();
+            let problems = app.snapshot.canvas_problems().len();
+            if problems == 0 {
+                ui.label(RichText::new("✔ ready to run").color(Color32::from_rgb(90, 180, 90)));
+            } else {
+                ui.label(RichText::new(format!("⚠ {problems} problems")).color(Color32::from_rgb(230, 170, 40)));
+            }
+            ui.add_enabled(false, egui::Button::new("▶ Run"))
+                .on_disabled_hover_text("Running from the window comes with the run panels; for now: agentloom run WORKFLOW -i TEXT");
+        });
+    });
+}
+
+pub(super) fn palette(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
+    egui::Panel::left("palette").resizable(true).default_size(200.0).show(ui, |ui| {
+        ui.heading("Add agent");
+        let Some(workflow) = app.workflow.clone() else {
+            ui.label("Open or add a workflow first.");
+            return;
+        };
+        let spot = free_spot(app);
+        for kind in AgentKind::ALL {
+            let label = RichText::new(format!("+ {kind}")).color(kind_color(*kind));
+            if ui.button(label).on_hover_text(kind_help(*kind)).clicked() {
+                app.send(Edit::CreateAgent {
+                    kind: *kind,
+                    workflow: workflow.clone(),
+                    position: spot,
+                });
+            }
+        }
+        ui.separator();
+        ui.heading("Agents");
+        ui.add(egui::TextEdit::singleline(&mut app.filter).hint_text("filter"));
+        let filter = app.filter.to_lowercase();
+        let mut placed = None;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for (name, agent) in &app.snapshot.agents {
+                if !filter.is_empty() && !name.to_lowercase().contains(&filter) {
+                    continue;
+                }
+                let on_canvas = app.snapshot.on_canvas.contains(name);
+                let text = RichText::new(format!("{name} ({})", agent.spec.kind));
+                let response = ui.selectable_label(
+                    app.selected.as_ref() == Some(name),
+                    if on_canvas { text } else { text.italics() },
+                );
+                if response.clicked() {
+                    if on_canvas {
+                        app.selected = Some(name.clone());
+                    } else {
+                        placed = Some(name.clone());
+                    }
+                }
+                response.on_hover_text(if on_canvas {
+                    "On this canvas"
+                } else {
+                    "Click to place it on this canvas"
+                });
+            }
+        });
+        if let Some(agent) = placed {
+            app.send(Edit::PlaceAgent { workflow, agent, position: spot });
+        }
+    });
+}
+
+/// A position right of everything on the canvas, for a new node.
+fn free_spot(app: &AgentLoomApp) -> NodePosition {
+    let right = app.canvas.positions().values().map(|p| p.x).fold(f64::MIN, f64::max);
+    NodePosition { x: if right == f64::MIN { 0.0 } else { right + 300.0 }, y: 0.0 }
+}
+
+fn kind_help(kind: AgentKind) -> &'static str {
+    match kind {
+        AgentKind::Basic => "One LLM with an instruction, history and tools",
+        AgentKind::Chain => "Steps in order, each given the previous output",
+        AgentKind::Parallel => "Branches at once on the same input, with an optional fan-in",
+        AgentKind::Router => "Picks one route per request",
+        AgentKind::Orchestrator => "Plans steps for its workers, then synthesises",
+        AgentKind::EvaluatorOptimizer => "A generator refined by an evaluator until good enough",
+    }
+}
+
+pub(super) fn problems(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
+    egui::Panel::bottom("problems").resizable(true).default_size(120.0).show(ui, |ui| {
+        let problems = app.snapshot.canvas_problems();
+        ui.heading(format!("Problems ({})", problems.len()));
+        let mut select = None;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            if problems.is_empty() {
+                ui.label("None: every agent on this canvas has what it needs.");
+            }
+            for problem in problems {
+                let agent = match &problem.subject {
+                    Subject::Agent { name } => name.clone(),
+                    Subject::Link(link) => link.parent.clone(),
+                };
+                if ui.link(problem.to_string()).clicked() {
+                    select = Some(agent);
+                }
+            }
+        });
+        if let Some(agent) = select {
+            app.selected = Some(agent);
+        }
+    });
+}
+
+pub(super) fn status_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
+    egui::Panel::bottom("status").show(ui, |ui| {
+        ui.horizontal(|ui| match &app.notice {
+            Some((message, true)) => {
+                ui.label(
+                    RichText::new(format!("✖ {message}")).color(Color32::from_rgb(220, 90, 90)),
+                );
+            }
+            Some((message, false)) => {
+                ui.label(message);
+            }
+            None => {
+                ui.label(RichText::new("Every edit is saved at once.").weak());
+            }
+        });
+    });
+}
+
+pub(super) fn confirm_delete(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
+    let Some(name) = app.confirm_delete.clone() else { return };
+    let links = app.snapshot.links.iter().filter(|l| l.parent == name || l.child == name).count();
+    let mut decided = None;
+    egui::Window::new("Delete agent").collapsible(false).resizable(false).show(ui.ctx(), |ui| {
+        ui.label(format!("Delete \"{name}\" and the {links} links to and from it?"));
+        ui.horizontal(|ui| {
+            if ui.button("Delete").clicked() {
+                decided = Some(true);
+            }
+            if ui.button("Cancel").clicked() {
+                decided = Some(false);
+            }
+        });
+    });
+    match decided {
+        Some(true) => {
+            app.send(Edit::DeleteAgent { name });
+            app.confirm_delete = None;
+        }
+        Some(false) => app.confirm_delete = None,
+        None => {}
+    }
+}
