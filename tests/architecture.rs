@@ -28,6 +28,7 @@ const OWNED_CRATES: &[(&str, &str)] = &[
     ("egui", "app"),
     ("eframe", "app"),
     ("egui_snarl", "app"),
+    ("rfd", "app"),
     ("axum", "api"),
     ("clap", "cli"),
 ];

@@ -137,6 +137,8 @@ pub struct Viewer<'a> {
     pub confirm_delete: &'a mut Option<String>,
     /// When set, the view is moved and zoomed so that every node fits this screen rectangle.
     pub fit_into: Option<egui::Rect>,
+    /// The agent whose node was clicked this frame.
+    pub clicked: Option<String>,
 }
 
 /// Roughly how much room a node takes, for fitting the view around the nodes.
@@ -185,7 +187,10 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
         ui.horizontal(|ui| {
             let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
             ui.painter().circle_filled(dot.center(), 5.0, kind_color(agent.kind));
-            ui.label(RichText::new(&agent.name).strong());
+            let title = egui::Label::new(RichText::new(&agent.name).strong()).sense(egui::Sense::click());
+            if ui.add(title).on_hover_text("Click to inspect; drag the node to move it").clicked() {
+                self.clicked = Some(agent.name.clone());
+            }
             ui.label(RichText::new(agent.kind.as_str()).small().weak());
             if agent.problems > 0 {
                 ui.label(

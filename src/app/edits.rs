@@ -2,7 +2,7 @@
 //! committed transaction (no Save button), and a refused one leaves the file as it was.
 
 use crate::model::{AgentKind, AgentSpec, JsonObject, LinkKind, NodePosition, WorkflowSpec};
-use crate::store::{LinkSelector, Store};
+use crate::store::{LinkSelector, Store, Writer};
 
 /// One change a user makes in the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +93,7 @@ pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
         }),
         Edit::CreateWorkflow { name } => store.write("adding a workflow", |w| {
             let mut root = AgentSpec::new(format!("{name}_root"), AgentKind::Basic);
-            root.llm = w.llm_configs()?.first().map(|c| c.spec.name.clone());
+            root.llm = favourite_llm(w)?;
             w.create_agent(&root)?;
             let spec = WorkflowSpec {
                 name: name.clone(),
@@ -107,4 +107,16 @@ pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
         }),
     };
     result.map_err(|error| error.to_string())
+}
+
+/// The LLM config most agents use, for a new agent to start with.
+fn favourite_llm(w: &Writer<'_>) -> crate::store::Result<Option<String>> {
+    let mut uses: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for agent in w.agents()? {
+        if let Some(llm) = agent.spec.llm {
+            *uses.entry(llm).or_default() += 1;
+        }
+    }
+    let favourite = uses.into_iter().max_by_key(|(_, count)| *count).map(|(name, _)| name);
+    Ok(favourite.or(w.llm_configs()?.first().map(|c| c.spec.name.clone())))
 }

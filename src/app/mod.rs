@@ -197,8 +197,12 @@ impl AgentLoomApp {
             notice: &mut notice,
             confirm_delete: &mut self.confirm_delete,
             fit_into,
+            clicked: None,
         };
         SnarlWidget::new().id(id).style(SnarlStyle::new()).show(&mut self.canvas.snarl, &mut viewer, ui);
+        if let Some(agent) = viewer.clicked.take() {
+            self.selected = Some(agent);
+        }
         let selected = egui_snarl::ui::get_selected_nodes(id, ui.ctx());
         if let Some(node) = selected.first()
             && let Some(agent) = self.canvas.snarl.get_node(*node)
