@@ -191,7 +191,9 @@ impl AgentLoomApp {
         let mut edits = Vec::new();
         let mut notice = None;
         let id = egui::Id::new("canvas");
-        let fit_into = std::mem::take(&mut self.fit).then(|| ui.max_rect());
+        // A workflow just opened is fitted once its graph is loaded, not the one it replaces.
+        let fit_into = (self.fit && !self.reload).then(|| ui.max_rect());
+        self.fit &= self.reload;
         let mut viewer = Viewer {
             edits: &mut edits,
             notice: &mut notice,
