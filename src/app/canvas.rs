@@ -187,7 +187,8 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
         ui.horizontal(|ui| {
             let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
             ui.painter().circle_filled(dot.center(), 5.0, kind_color(agent.kind));
-            let title = egui::Label::new(RichText::new(&agent.name).strong()).sense(egui::Sense::click());
+            let title =
+                egui::Label::new(RichText::new(&agent.name).strong()).sense(egui::Sense::click());
             if ui.add(title).on_hover_text("Click to inspect; drag the node to move it").clicked() {
                 self.clicked = Some(agent.name.clone());
             }
@@ -262,6 +263,8 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
             parent: parent.name.clone(),
             child: child.name.clone(),
             kind,
+            order: None,
+            properties: crate::model::JsonObject::new(),
         });
     }
 

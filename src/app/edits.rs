@@ -1,11 +1,16 @@
-//! Edits the window asks for, applied to the database by the worker thread: every edit is one
-//! committed transaction (no Save button), and a refused one leaves the file as it was.
+//! Edits the window asks for, applied to the database by the worker thread. Every edit is one
+//! committed transaction (no Save button), is journalled with the edit that undoes it (so undo and
+//! redo survive a restart), and when refused leaves the file as it was.
 
+use serde::{Deserialize, Serialize};
+
+use super::restore::{AgentSnapshot, capture_agent, restore_agent};
 use crate::model::{AgentKind, AgentSpec, JsonObject, LinkKind, NodePosition, WorkflowSpec};
 use crate::store::{LinkSelector, Store, Writer};
 
 /// One change a user makes in the window.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "edit", rename_all = "snake_case")]
 pub enum Edit {
     /// A new agent of `kind`, named after its kind, placed on `workflow`'s canvas.
     CreateAgent {
@@ -19,6 +24,11 @@ pub enum Edit {
         agent: String,
         position: NodePosition,
     },
+    /// An agent taken off `workflow`'s canvas (it stays in the database).
+    UnplaceAgent {
+        workflow: String,
+        agent: String,
+    },
     /// Nodes moved on `workflow`'s canvas.
     MoveNodes {
         workflow: String,
@@ -28,6 +38,8 @@ pub enum Edit {
         parent: String,
         child: String,
         kind: LinkKind,
+        order: Option<i64>,
+        properties: JsonObject,
     },
     Unlink {
         parent: String,
@@ -37,6 +49,10 @@ pub enum Edit {
     DeleteAgent {
         name: String,
     },
+    /// An agent brought back as it was before it was deleted.
+    RestoreAgent {
+        snapshot: Box<AgentSnapshot>,
+    },
     UpdateAgent {
         name: String,
         spec: Box<AgentSpec>,
@@ -45,53 +61,129 @@ pub enum Edit {
     CreateWorkflow {
         name: String,
     },
+    /// A workflow and its root agent removed (undoes `CreateWorkflow`).
+    DeleteWorkflow {
+        name: String,
+        root: String,
+    },
+    Undo,
+    Redo,
 }
 
 /// Applies `edit`; says what it did, or why it was refused.
 pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
     let result = match edit {
-        Edit::CreateAgent { kind, workflow, position } => store.write("adding an agent", |w| {
+        Edit::Undo => store.write("undoing", |w| step_journal(w, true)),
+        Edit::Redo => store.write("redoing", |w| step_journal(w, false)),
+        edit => store.write("editing", |w| {
+            let (message, inverse) = perform(w, &edit)?;
+            if let Some(inverse) = inverse {
+                let forward = serde_json::to_value(&edit).map_err(|e| invalid(e.to_string()))?;
+                let inverse = serde_json::to_value(&inverse).map_err(|e| invalid(e.to_string()))?;
+                w.journal_edit(&message, &forward, &inverse)?;
+            }
+            Ok(message)
+        }),
+    };
+    result.map_err(|error| error.to_string())
+}
+
+fn invalid(message: String) -> crate::store::StoreError {
+    crate::store::StoreError::Invalid(message)
+}
+
+/// Undoes the last done edit, or redoes the first undone one.
+fn step_journal(w: &Writer<'_>, undo: bool) -> crate::store::Result<String> {
+    let entry = if undo { w.last_done_edit()? } else { w.first_undone_edit()? };
+    let Some(entry) = entry else {
+        return Ok(if undo { "Nothing to undo." } else { "Nothing to redo." }.to_owned());
+    };
+    let stored = if undo { entry.inverse } else { entry.forward };
+    let edit: Edit = serde_json::from_value(stored)
+        .map_err(|e| invalid(format!("the journalled edit cannot be read: {e}")))?;
+    perform(w, &edit)?;
+    w.mark_edit(entry.id, undo)?;
+    Ok(format!("{}: {}", if undo { "Undone" } else { "Redone" }, entry.label))
+}
+
+/// Carries out `edit`; returns what it did and the edit that undoes it (`None` for edits that are
+/// not journalled, such as undo itself).
+fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<Edit>)> {
+    Ok(match edit {
+        Edit::CreateAgent { kind, workflow, position } => {
             let taken: Vec<String> = w.agents()?.into_iter().map(|a| a.spec.name).collect();
             let name = (1..)
                 .map(|n| format!("{kind}_{n}"))
                 .find(|n| !taken.contains(n))
                 .unwrap_or_default();
-            let mut spec = AgentSpec::new(&name, kind);
-            spec.llm =
-                w.llm_configs()?.first().map(|c| c.spec.name.clone()).filter(|_| kind.calls_llm(2));
+            let mut spec = AgentSpec::new(&name, *kind);
+            spec.llm = favourite_llm(w)?.filter(|_| kind.calls_llm(2));
             w.create_agent(&spec)?;
-            w.set_node_position(&workflow, &name, position)?;
-            Ok(format!("Added {kind} agent \"{name}\"."))
-        }),
-        Edit::PlaceAgent { workflow, agent, position } => store.write("placing an agent", |w| {
-            w.set_node_position(&workflow, &agent, position)?;
-            Ok(format!("Placed \"{agent}\" on the canvas."))
-        }),
-        Edit::MoveNodes { workflow, positions } => store.write("moving nodes", |w| {
-            for (agent, position) in &positions {
-                w.set_node_position(&workflow, agent, *position)?;
+            w.set_node_position(workflow, &name, *position)?;
+            (format!("Added {kind} agent \"{name}\"."), Some(Edit::DeleteAgent { name }))
+        }
+        Edit::PlaceAgent { workflow, agent, position } => {
+            w.set_node_position(workflow, agent, *position)?;
+            let inverse = Edit::UnplaceAgent { workflow: workflow.clone(), agent: agent.clone() };
+            (format!("Placed \"{agent}\" on the canvas."), Some(inverse))
+        }
+        Edit::UnplaceAgent { workflow, agent } => {
+            let position =
+                w.layout(workflow)?.get(agent).copied().unwrap_or(NodePosition { x: 0.0, y: 0.0 });
+            w.remove_node(workflow, agent)?;
+            let inverse =
+                Edit::PlaceAgent { workflow: workflow.clone(), agent: agent.clone(), position };
+            (format!("Took \"{agent}\" off the canvas."), Some(inverse))
+        }
+        Edit::MoveNodes { workflow, positions } => {
+            let before = w.layout(workflow)?;
+            let mut previous = Vec::new();
+            for (agent, position) in positions {
+                previous.push((agent.clone(), before.get(agent).copied().unwrap_or(*position)));
+                w.set_node_position(workflow, agent, *position)?;
             }
-            Ok(String::new())
-        }),
-        Edit::Link { parent, child, kind } => store.write("adding a link", |w| {
-            w.create_link(&parent, &child, kind, None, &JsonObject::new())?;
-            Ok(format!("Linked {parent} -{kind}-> {child}."))
-        }),
-        Edit::Unlink { parent, child, kind } => store.write("removing a link", |w| {
-            let selector =
-                LinkSelector { parent: &parent, child: &child, kind: Some(kind), order: None };
-            w.delete_link(&selector)?;
-            Ok(format!("Removed {parent} -{kind}-> {child}."))
-        }),
-        Edit::DeleteAgent { name } => store.write("deleting an agent", |w| {
-            let deleted = w.delete_agent(&name, true)?;
-            Ok(format!("Deleted \"{name}\" and {} links.", deleted.links))
-        }),
-        Edit::UpdateAgent { name, spec } => store.write("editing an agent", |w| {
-            w.update_agent(&name, &spec)?;
-            Ok(format!("Saved \"{}\".", spec.name))
-        }),
-        Edit::CreateWorkflow { name } => store.write("adding a workflow", |w| {
+            let moved = positions.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>().join(", ");
+            (
+                format!("Moved {moved}."),
+                Some(Edit::MoveNodes { workflow: workflow.clone(), positions: previous }),
+            )
+        }
+        Edit::Link { parent, child, kind, order, properties } => {
+            w.create_link(parent, child, *kind, *order, properties)?;
+            let inverse =
+                Edit::Unlink { parent: parent.clone(), child: child.clone(), kind: *kind };
+            (format!("Linked {parent} -{kind}-> {child}."), Some(inverse))
+        }
+        Edit::Unlink { parent, child, kind } => {
+            let selector = LinkSelector { parent, child, kind: Some(*kind), order: None };
+            let link = w.delete_link(&selector)?;
+            let inverse = Edit::Link {
+                parent: parent.clone(),
+                child: child.clone(),
+                kind: *kind,
+                order: link.sequence_order,
+                properties: link.properties,
+            };
+            (format!("Removed {parent} -{kind}-> {child}."), Some(inverse))
+        }
+        Edit::DeleteAgent { name } => {
+            let snapshot = capture_agent(w, name)?;
+            let deleted = w.delete_agent(name, true)?;
+            let inverse = Edit::RestoreAgent { snapshot: Box::new(snapshot) };
+            (format!("Deleted \"{name}\" and {} links.", deleted.links), Some(inverse))
+        }
+        Edit::RestoreAgent { snapshot } => {
+            restore_agent(w, snapshot)?;
+            let name = snapshot.spec.name.clone();
+            (format!("Restored \"{name}\"."), Some(Edit::DeleteAgent { name }))
+        }
+        Edit::UpdateAgent { name, spec } => {
+            let before = w.agent(name)?.spec;
+            w.update_agent(name, spec)?;
+            let inverse = Edit::UpdateAgent { name: spec.name.clone(), spec: Box::new(before) };
+            (format!("Saved \"{}\".", spec.name), Some(inverse))
+        }
+        Edit::CreateWorkflow { name } => {
             let mut root = AgentSpec::new(format!("{name}_root"), AgentKind::Basic);
             root.llm = favourite_llm(w)?;
             w.create_agent(&root)?;
@@ -102,11 +194,20 @@ pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
                 webhook_url: None,
             };
             w.create_workflow(&spec)?;
-            w.set_node_position(&name, &root.name, NodePosition { x: 0.0, y: 0.0 })?;
-            Ok(format!("Added workflow \"{name}\"."))
-        }),
-    };
-    result.map_err(|error| error.to_string())
+            w.set_node_position(name, &root.name, NodePosition { x: 0.0, y: 0.0 })?;
+            let inverse = Edit::DeleteWorkflow { name: name.clone(), root: root.name };
+            (format!("Added workflow \"{name}\"."), Some(inverse))
+        }
+        Edit::DeleteWorkflow { name, root } => {
+            w.delete_workflow(name)?;
+            w.delete_agent(root, true)?;
+            (
+                format!("Deleted workflow \"{name}\"."),
+                Some(Edit::CreateWorkflow { name: name.clone() }),
+            )
+        }
+        Edit::Undo | Edit::Redo => (String::new(), None),
+    })
 }
 
 /// The LLM config most agents use, for a new agent to start with.
@@ -119,4 +220,105 @@ fn favourite_llm(w: &Writer<'_>) -> crate::store::Result<Option<String>> {
     }
     let favourite = uses.into_iter().max_by_key(|(_, count)| *count).map(|(name, _)| name);
     Ok(favourite.or(w.llm_configs()?.first().map(|c| c.spec.name.clone())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("edits.db");
+        let mut store = Store::open(&path).expect("store");
+        crate::interchange::seed_examples(&mut store).expect("examples");
+        (dir, path)
+    }
+
+    fn rows(store: &Store) -> (usize, usize, usize) {
+        store
+            .read(|r| Ok((r.agents()?.len(), r.links()?.len(), r.workflows()?.len())))
+            .expect("counts")
+    }
+
+    #[test]
+    fn every_edit_undoes_and_redoes_even_after_a_restart() {
+        let (_dir, path) = database();
+        let mut store = Store::open(&path).expect("store");
+        let before = rows(&store);
+
+        apply(&mut store, Edit::DeleteAgent { name: "writing_pipeline".into() }).expect("delete");
+        assert_eq!(rows(&store), (before.0 - 1, before.1 - 2, before.2 - 1));
+
+        let mut spec = store.read(|r| r.agent("drafter")).expect("drafter").spec;
+        spec.instruction = "Draft boldly: {{input}}".into();
+        apply(&mut store, Edit::UpdateAgent { name: "drafter".into(), spec: Box::new(spec) })
+            .expect("edit");
+        drop(store);
+
+        let mut store = Store::open(&path).expect("reopened");
+        assert_eq!(apply(&mut store, Edit::Undo), Ok("Undone: Saved \"drafter\".".into()));
+        let drafter = store.read(|r| r.agent("drafter")).expect("drafter");
+        assert_eq!(drafter.spec.instruction, "Write a short first draft about: {{input}}\n");
+
+        apply(&mut store, Edit::Undo).expect("undo delete");
+        assert_eq!(rows(&store), before, "the agent, its links and its workflow are back");
+        let layout = store.read(|r| r.layout("writing_chain")).expect("layout");
+        assert!(layout.contains_key("writing_pipeline"), "and its place on the canvas");
+        assert_eq!(apply(&mut store, Edit::Undo), Ok("Nothing to undo.".into()));
+
+        apply(&mut store, Edit::Redo).expect("redo delete");
+        assert_eq!(rows(&store).0, before.0 - 1);
+        apply(&mut store, Edit::Redo).expect("redo edit");
+        let drafter = store.read(|r| r.agent("drafter")).expect("drafter");
+        assert_eq!(drafter.spec.instruction, "Draft boldly: {{input}}");
+        assert_eq!(apply(&mut store, Edit::Redo), Ok("Nothing to redo.".into()));
+    }
+
+    #[test]
+    fn links_moves_and_new_agents_undo() {
+        let (_dir, path) = database();
+        let mut store = Store::open(&path).expect("store");
+        let link = Edit::Link {
+            parent: "writing_pipeline".into(),
+            child: "echo".into(),
+            kind: LinkKind::ChainsTo,
+            order: None,
+            properties: JsonObject::new(),
+        };
+        apply(&mut store, link).expect("link");
+        let position = NodePosition { x: 999.0, y: 5.0 };
+        let moved = Edit::MoveNodes {
+            workflow: "writing_chain".into(),
+            positions: vec![("drafter".into(), position)],
+        };
+        apply(&mut store, moved).expect("move");
+        let created = Edit::CreateAgent {
+            kind: AgentKind::Router,
+            workflow: "writing_chain".into(),
+            position,
+        };
+        assert_eq!(apply(&mut store, created), Ok("Added router agent \"router_1\".".into()));
+
+        apply(&mut store, Edit::Undo).expect("undo create");
+        assert!(store.read(|r| r.find_agent("router_1")).expect("read").is_none());
+        apply(&mut store, Edit::Undo).expect("undo move");
+        let layout = store.read(|r| r.layout("writing_chain")).expect("layout");
+        assert_eq!(layout.get("drafter"), Some(&NodePosition { x: 320.0, y: -80.0 }));
+        apply(&mut store, Edit::Undo).expect("undo link");
+        assert_eq!(store.read(|r| r.links_of("writing_pipeline")).expect("links").len(), 2);
+
+        let refused = Edit::Link {
+            parent: "drafter".into(),
+            child: "writing_pipeline".into(),
+            kind: LinkKind::ToolOf,
+            order: None,
+            properties: JsonObject::new(),
+        };
+        let error = apply(&mut store, refused).expect_err("a cycle");
+        assert!(error.contains("cycle"), "{error}");
+        assert_eq!(
+            apply(&mut store, Edit::Redo),
+            Ok("Redone: Linked writing_pipeline -chains_to-> echo.".into())
+        );
+    }
 }

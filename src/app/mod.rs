@@ -7,6 +7,7 @@ mod canvas;
 mod edits;
 mod inspector;
 mod panels;
+mod restore;
 mod snapshot;
 mod worker;
 
@@ -164,6 +165,7 @@ impl eframe::App for AgentLoomApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.shortcuts(ui);
         panels::top_bar(self, ui);
         panels::status_bar(self, ui);
         panels::problems(self, ui);
@@ -181,6 +183,23 @@ impl eframe::App for AgentLoomApp {
 }
 
 impl AgentLoomApp {
+    /// Ctrl+Z undoes and Ctrl+Shift+Z redoes the last edit, unless a text field has the keyboard.
+    fn shortcuts(&mut self, ui: &mut egui::Ui) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let redo = egui::KeyboardShortcut::new(
+            egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+            egui::Key::Z,
+        );
+        let undo = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Z);
+        if ui.input_mut(|i| i.consume_shortcut(&redo)) {
+            self.send(Edit::Redo);
+        } else if ui.input_mut(|i| i.consume_shortcut(&undo)) {
+            self.send(Edit::Undo);
+        }
+    }
+
     fn canvas_ui(&mut self, ui: &mut egui::Ui) {
         let Some(workflow) = self.workflow.clone() else {
             ui.centered_and_justified(|ui| {
@@ -201,7 +220,11 @@ impl AgentLoomApp {
             fit_into,
             clicked: None,
         };
-        SnarlWidget::new().id(id).style(SnarlStyle::new()).show(&mut self.canvas.snarl, &mut viewer, ui);
+        SnarlWidget::new().id(id).style(SnarlStyle::new()).show(
+            &mut self.canvas.snarl,
+            &mut viewer,
+            ui,
+        );
         if let Some(agent) = viewer.clicked.take() {
             self.selected = Some(agent);
         }

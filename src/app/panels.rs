@@ -47,6 +47,12 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 app.send(Edit::CreateWorkflow { name: name.clone() });
                 app.workflow = Some(name);
             }
+            if ui.button("Undo").on_hover_text("Undo the last edit (Ctrl+Z)").clicked() {
+                app.send(Edit::Undo);
+            }
+            if ui.button("Redo").on_hover_text("Redo the last undone edit (Ctrl+Shift+Z)").clicked() {
+                app.send(Edit::Redo);
+            }
             if ui.button("Fit").on_hover_text("Zoom to fit every node").clicked() {
                 app.fit = true;
             }

@@ -1,6 +1,6 @@
 //! Agents: the nodes of a workflow graph, each of one kind that decides how it runs and which links it may have.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::link::LinkKind;
 use super::llm_config::LlmPurpose;
@@ -71,7 +71,7 @@ impl AgentKind {
 pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
 /// What a user writes to define an agent: every column but the bookkeeping ones.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentSpec {
     pub name: String,
     pub kind: AgentKind,
@@ -131,14 +131,14 @@ pub struct Agent {
 }
 
 /// An LLM config an agent uses for one purpose instead of its default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LlmOverride {
     pub purpose: LlmPurpose,
     pub llm: String,
 }
 
 /// An MCP server an agent may use, optionally limited to some of its tools.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentMcpServer {
     pub server: String,
     /// `None`: every tool of the server; `Some`: only these.

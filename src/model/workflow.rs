@@ -1,11 +1,11 @@
 //! Workflows: a named entry point into the agent graph.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::names::{check_name, check_url};
 
 /// What a user writes to define a workflow.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowSpec {
     pub name: String,
     pub description: String,
@@ -39,7 +39,7 @@ pub struct Workflow {
 }
 
 /// Where an agent's node sits on a workflow's canvas.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NodePosition {
     pub x: f64,
     pub y: f64,

@@ -40,6 +40,17 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Takes the node of `agent` off the canvas of `workflow`.
+    pub fn remove_node(&self, workflow: &str, agent: &str) -> Result<()> {
+        let workflow_id = self.workflow(workflow)?.id;
+        let agent_id = self.agent_id(agent)?;
+        self.conn().execute(
+            "DELETE FROM canvas_nodes WHERE workflow_id = ?1 AND agent_id = ?2",
+            params![workflow_id, agent_id],
+        )?;
+        Ok(())
+    }
+
     /// Replaces the whole layout of `workflow` with `positions`.
     pub fn set_layout(
         &self,

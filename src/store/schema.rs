@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "runtime",
         sql: include_str!("../../migrations/0003_runtime.sql"),
     },
+    Migration {
+        version: 4,
+        name: "edit journal",
+        sql: include_str!("../../migrations/0004_edit_journal.sql"),
+    },
 ];
 
 /// The schema version this binary writes.
