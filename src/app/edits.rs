@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::restore::{AgentSnapshot, capture_agent, restore_agent};
-use crate::model::{AgentKind, AgentSpec, JsonObject, LinkKind, NodePosition, WorkflowSpec};
+use crate::model::{
+    AgentKind, AgentSpec, JsonObject, LinkKind, LlmConfigSpec, NodePosition, WorkflowSpec,
+};
 use crate::store::{LinkSelector, Store, Writer};
 
 /// One change a user makes in the window.
@@ -65,6 +67,27 @@ pub enum Edit {
     DeleteWorkflow {
         name: String,
         root: String,
+    },
+    /// A YAML workflow document read into the database (all or nothing; not undoable).
+    ImportYaml {
+        path: std::path::PathBuf,
+    },
+    /// A workflow written to a YAML file.
+    ExportYaml {
+        workflow: String,
+        path: std::path::PathBuf,
+    },
+    /// An LLM config created (`previous` None) or replaced.
+    SaveLlmConfig {
+        previous: Option<String>,
+        spec: Box<LlmConfigSpec>,
+    },
+    DeleteLlmConfig {
+        name: String,
+    },
+    /// MCP servers read from a pasted `mcpServers` block (not undoable).
+    ImportMcpServers {
+        json: String,
     },
     Undo,
     Redo,
@@ -205,6 +228,65 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
                 format!("Deleted workflow \"{name}\"."),
                 Some(Edit::CreateWorkflow { name: name.clone() }),
             )
+        }
+        Edit::ImportYaml { path } => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            let bundle =
+                crate::interchange::parse_yaml(&text).map_err(|e| invalid(e.to_string()))?;
+            let existing = crate::interchange::existing_names(w)?;
+            let set = crate::interchange::to_definitions(&bundle, &existing)
+                .map_err(|e| invalid(e.to_string()))?;
+            let report = w.put_definitions(&set, crate::model::ServerOrigin::Import)?;
+            let changed = report
+                .changes
+                .iter()
+                .filter(|c| c.outcome != crate::store::Outcome::Unchanged)
+                .count();
+            (format!("Imported {} ({changed} changes).", path.display()), None)
+        }
+        Edit::ExportYaml { workflow, path } => {
+            let yaml =
+                crate::interchange::export_yaml(w, workflow).map_err(|e| invalid(e.to_string()))?;
+            std::fs::write(path, yaml).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            (format!("Exported \"{workflow}\" to {}.", path.display()), None)
+        }
+        Edit::SaveLlmConfig { previous, spec } => match previous {
+            Some(name) => {
+                let before = w.llm_config(name)?.spec;
+                w.update_llm_config(name, spec)?;
+                let inverse = Edit::SaveLlmConfig {
+                    previous: Some(spec.name.clone()),
+                    spec: Box::new(before),
+                };
+                (format!("Saved LLM config \"{}\".", spec.name), Some(inverse))
+            }
+            None => {
+                w.create_llm_config(spec)?;
+                (
+                    format!("Added LLM config \"{}\".", spec.name),
+                    Some(Edit::DeleteLlmConfig { name: spec.name.clone() }),
+                )
+            }
+        },
+        Edit::DeleteLlmConfig { name } => {
+            let before = w.llm_config(name)?.spec;
+            w.delete_llm_config(name)?;
+            let inverse = Edit::SaveLlmConfig { previous: None, spec: Box::new(before) };
+            (format!("Deleted LLM config \"{name}\"."), Some(inverse))
+        }
+        Edit::ImportMcpServers { json } => {
+            let parsed =
+                crate::interchange::parse_mcp_servers(json).map_err(|e| invalid(e.to_string()))?;
+            for server in &parsed.servers {
+                w.put_mcp_server(server, crate::model::ServerOrigin::Import)?;
+            }
+            let names: Vec<&str> = parsed.servers.iter().map(|s| s.name.as_str()).collect();
+            let mut message = format!("Imported MCP servers: {}.", names.join(", "));
+            for note in parsed.notes {
+                message.push_str(&format!(" Note: {note}."));
+            }
+            (message, None)
         }
         Edit::Undo | Edit::Redo => (String::new(), None),
     })

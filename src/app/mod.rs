@@ -8,6 +8,7 @@ mod edits;
 mod inspector;
 mod panels;
 mod restore;
+mod settings;
 mod snapshot;
 mod worker;
 
@@ -38,6 +39,9 @@ const REMEMBERED: &str = "agentloom";
 
 /// Opens the window on `db` (or, when `None`, on the file open at the last launch, else `default_db`).
 pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let handle = runtime.handle().clone();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("AgentLoom")
@@ -51,7 +55,7 @@ pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
             let remembered: Remembered =
                 creation.storage.and_then(|s| eframe::get_value(s, REMEMBERED)).unwrap_or_default();
             let path = db.or(remembered.db.filter(|p| p.exists())).unwrap_or(default_db);
-            let app = AgentLoomApp::open(&creation.egui_ctx, path, remembered.workflow)?;
+            let app = AgentLoomApp::open(&creation.egui_ctx, handle, path, remembered.workflow)?;
             Ok(Box::new(app))
         }),
     )
@@ -76,12 +80,16 @@ pub struct AgentLoomApp {
     confirm_delete: Option<String>,
     /// Fit the view around the nodes at the next frame (a workflow was opened, or asked for).
     fit: bool,
+    settings: settings::Settings,
+    /// The runtime that async work (an LLM config's test call, runs) goes to; built by `run`.
+    runtime: tokio::runtime::Handle,
 }
 
 impl AgentLoomApp {
     /// The app on the database at `path`, showing `workflow` (or the first one).
     pub fn open(
         ctx: &egui::Context,
+        runtime: tokio::runtime::Handle,
         path: PathBuf,
         workflow: Option<String>,
     ) -> anyhow::Result<AgentLoomApp> {
@@ -109,6 +117,8 @@ impl AgentLoomApp {
             inspector: Inspector::default(),
             confirm_delete: None,
             fit: true,
+            settings: settings::Settings::default(),
+            runtime,
         })
     }
 
@@ -173,6 +183,7 @@ impl eframe::App for AgentLoomApp {
         inspector::panel(self, ui);
         egui::CentralPanel::default().show(ui, |ui| self.canvas_ui(ui));
         panels::confirm_delete(self, ui);
+        settings::window(self, ui.ctx());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -21,7 +21,7 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 && let Some(path) =
                     rfd::FileDialog::new().add_filter("AgentLoom database", &["db", "sqlite"]).pick_file()
             {
-                match AgentLoomApp::open(ui.ctx(), path, None) {
+                match AgentLoomApp::open(ui.ctx(), app.runtime.clone(), path, None) {
                     Ok(opened) => *app = opened,
                     Err(error) => app.notice = Some((format!("Cannot open that file: {error}"), true)),
                 }
@@ -47,6 +47,22 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 app.send(Edit::CreateWorkflow { name: name.clone() });
                 app.workflow = Some(name);
             }
+            if ui.button("Import…").on_hover_text("Read a workflow YAML file into this database").clicked()
+                && let Some(path) = rfd::FileDialog::new().add_filter("Workflow", &["yaml", "yml"]).pick_file()
+            {
+                app.send(Edit::ImportYaml { path });
+            }
+            if let Some(workflow) = app.workflow.clone()
+                && ui.button("Export…").on_hover_text("Write this workflow as YAML").clicked()
+                && let Some(path) =
+                    rfd::FileDialog::new().set_file_name(format!("{workflow}.yaml")).save_file()
+            {
+                app.send(Edit::ExportYaml { workflow, path });
+            }
+            if ui.button("Settings").on_hover_text("LLM configs and MCP servers").clicked() {
+                app.settings.open = true;
+            }
+            ui.separator();
             if ui.button("Undo").on_hover_text("Undo the last edit (Ctrl+Z)").clicked() {
                 app.send(Edit::Undo);
             }

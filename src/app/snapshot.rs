@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Agent, Link, NodePosition, Problem, Subject, Workflow};
+use crate::model::{Agent, Link, LlmConfigSpec, NodePosition, Problem, Subject, Workflow};
 use crate::store::{Result, Store};
 
 /// A consistent read of everything the window draws.
@@ -19,6 +19,9 @@ pub struct Snapshot {
     pub links: Vec<Link>,
     pub problems: Vec<Problem>,
     pub llm_configs: Vec<String>,
+    pub llm_specs: Vec<LlmConfigSpec>,
+    /// Each MCP server's name, command line or URL, and whether it may start.
+    pub mcp_servers: Vec<(String, String, bool)>,
 }
 
 impl Snapshot {
@@ -46,6 +49,19 @@ impl Snapshot {
                 links: r.links()?,
                 problems: r.validate()?,
                 llm_configs: r.llm_configs()?.into_iter().map(|c| c.spec.name).collect(),
+                llm_specs: r.llm_configs()?.into_iter().map(|c| c.spec).collect(),
+                mcp_servers: r
+                    .mcp_servers()?
+                    .into_iter()
+                    .map(|s| {
+                        let endpoint = match (&s.spec.command, &s.spec.url) {
+                            (Some(command), _) => format!("{command} {}", s.spec.args.join(" ")),
+                            (None, url) => url.clone().unwrap_or_default(),
+                        };
+                        let starts = s.may_launch();
+                        (s.spec.name, endpoint, starts)
+                    })
+                    .collect(),
             })
         })
     }

@@ -1,6 +1,6 @@
 //! LLM configs: a named provider + model + endpoint + key reference that agents point at.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::agent::JsonObject;
 use super::names::{check_name, check_url};
@@ -43,7 +43,7 @@ string_enum! {
 }
 
 /// What a user writes to define an LLM config.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LlmConfigSpec {
     pub name: String,
     pub provider: ProviderKind,
