@@ -1,6 +1,7 @@
-//! `agentloom export` and `agentloom import`: workflows as YAML documents.
+//! `agentloom export` and `agentloom import`: workflows as YAML documents, and fast-agent
+//! AgentCards imported as workflows.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -8,8 +9,9 @@ use clap::Args;
 
 use super::Globals;
 use super::output::print_json;
-use crate::interchange;
-use crate::store::Outcome;
+use crate::interchange::{self, CardImport, DocProblem};
+use crate::llm;
+use crate::store::{ImportReport, Outcome};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -22,7 +24,8 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A YAML workflow document, as `agentloom export` writes it
+    /// A YAML workflow document, as `agentloom export` writes it; or fast-agent AgentCards: a
+    /// card file (Markdown with YAML front matter, or YAML) or a folder of them
     file: PathBuf,
 }
 
@@ -43,6 +46,9 @@ pub(super) fn export(globals: &Globals, args: ExportArgs) -> anyhow::Result<Exit
 }
 
 pub(super) fn import(globals: &Globals, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    if interchange::is_agent_card_source(&args.file) {
+        return import_cards(globals, &args.file);
+    }
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let mut store = globals.open()?;
@@ -52,13 +58,53 @@ pub(super) fn import(globals: &Globals, args: ImportArgs) -> anyhow::Result<Exit
     if globals.json {
         return print_json(&report);
     }
-    let summary = format!(
+    println!("Imported {}: {}.", args.file.display(), summary(&report));
+    print_changes(&report);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agentloom import` of fast-agent AgentCards: one workflow, then what was not carried over.
+fn import_cards(globals: &Globals, path: &Path) -> anyhow::Result<ExitCode> {
+    let mut store = globals.open()?;
+    let imported =
+        interchange::import_agent_cards(&mut store, path, parse_model).with_context(|| {
+            format!(
+                "the AgentCards in {} were not imported; the database is unchanged",
+                path.display()
+            )
+        })?;
+    if globals.json {
+        return print_json(&imported);
+    }
+    let CardImport { workflow, root, cards, report, warnings, notes, .. } = &imported;
+    println!(
+        "Imported {} fast-agent card{} from {} as workflow \"{workflow}\" (starts at \"{root}\"): {}.",
+        cards.len(),
+        if cards.len() == 1 { "" } else { "s" },
+        path.display(),
+        summary(report)
+    );
+    print_changes(report);
+    print_remarks("Notes:", notes);
+    print_remarks("Warnings (not imported as written):", warnings);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The LLM layer's model-string parser, in the shape interchange takes.
+fn parse_model(text: &str) -> Result<(crate::model::ProviderKind, String), String> {
+    llm::parse_model_string(text).map_err(|error| error.to_string())
+}
+
+fn summary(report: &ImportReport) -> String {
+    format!(
         "{} created, {} updated, {} unchanged",
         report.count(Outcome::Created),
         report.count(Outcome::Updated),
         report.count(Outcome::Unchanged)
-    );
-    println!("Imported {}: {summary}.", args.file.display());
+    )
+}
+
+fn print_changes(report: &ImportReport) {
     for change in report.changes.iter().filter(|c| c.outcome != Outcome::Unchanged) {
         let verb = if change.outcome == Outcome::Created { "created" } else { "updated" };
         println!("  {verb} {} {}", change.what, change.name);
@@ -69,5 +115,14 @@ pub(super) fn import(globals: &Globals, args: ImportArgs) -> anyhow::Result<Exit
             report.untrusted_servers.join(", ")
         );
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+fn print_remarks(title: &str, remarks: &[DocProblem]) {
+    if remarks.is_empty() {
+        return;
+    }
+    println!("{title}");
+    for remark in remarks {
+        println!("  {remark}");
+    }
 }

@@ -2,6 +2,7 @@
 //! all-or-nothing, every problem reported at its place) and the `mcpServers` JSON of Claude Desktop,
 //! Cursor and VS Code.
 
+mod agent_cards;
 mod bundle;
 mod examples;
 mod mcp_json;
@@ -9,6 +10,7 @@ mod problems;
 mod read_bundle;
 mod write_bundle;
 
+pub use agent_cards::{CardImport, ModelParser, import_agent_cards, is_agent_card_source};
 pub use bundle::{Bundle, FORMAT_VERSION};
 pub use examples::{EXAMPLES, Example, seed_examples};
 pub use mcp_json::{McpImport, import_mcp_servers, parse_mcp_servers};
