@@ -139,7 +139,13 @@ pub struct Viewer<'a> {
     pub fit_into: Option<egui::Rect>,
     /// The agent whose node was clicked this frame.
     pub clicked: Option<String>,
+    /// The zoom of the view this frame; zoomed far out, nodes drop their small print.
+    pub scale: f32,
 }
+
+/// Below this zoom, pin labels and node bodies are not drawn: they would be unreadable, and
+/// leaving them out keeps a thousand-node canvas fast.
+const DETAIL_SCALE: f32 = 0.5;
 
 /// Roughly how much room a node takes, for fitting the view around the nodes.
 const NODE_SIZE: egui::Vec2 = egui::vec2(260.0, 110.0);
@@ -173,6 +179,7 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
         if let Some(transform) = self.fit_into.take().and_then(|screen| fitting(snarl, screen)) {
             *to_global = transform;
         }
+        self.scale = to_global.scaling;
     }
 
     fn show_header(
@@ -184,6 +191,7 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
         snarl: &mut Snarl<AgentNode>,
     ) {
         let agent = &snarl[node];
+        let detailed = self.scale >= DETAIL_SCALE;
         ui.horizontal(|ui| {
             let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
             ui.painter().circle_filled(dot.center(), 5.0, kind_color(agent.kind));
@@ -192,7 +200,9 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
             if ui.add(title).on_hover_text("Click to inspect; drag the node to move it").clicked() {
                 self.clicked = Some(agent.name.clone());
             }
-            ui.label(RichText::new(agent.kind.as_str()).small().weak());
+            if detailed {
+                ui.label(RichText::new(agent.kind.as_str()).small().weak());
+            }
             if agent.problems > 0 {
                 ui.label(
                     RichText::new(format!("⚠ {}", agent.problems))
@@ -213,7 +223,9 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
         ui: &mut Ui,
         _snarl: &mut Snarl<AgentNode>,
     ) -> impl egui_snarl::ui::SnarlPin + 'static {
-        ui.label(RichText::new("from parent").small());
+        if self.scale >= DETAIL_SCALE {
+            ui.label(RichText::new("from parent").small());
+        }
         PinInfo::circle().with_fill(Color32::from_gray(170))
     }
 
@@ -229,13 +241,14 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
     ) -> impl egui_snarl::ui::SnarlPin + 'static {
         let kind = snarl[pin.id.node].kind;
         let link = kind.child_links().get(pin.id.output).copied();
-        let label = link.map_or("?", |l| l.as_str());
-        ui.label(RichText::new(label).small());
+        if self.scale >= DETAIL_SCALE {
+            ui.label(RichText::new(link.map_or("?", |l| l.as_str())).small());
+        }
         PinInfo::triangle().with_fill(kind_color(kind))
     }
 
     fn has_body(&mut self, node: &AgentNode) -> bool {
-        node.llm.is_some()
+        node.llm.is_some() && self.scale >= DETAIL_SCALE
     }
 
     fn show_body(

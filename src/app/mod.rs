@@ -81,6 +81,8 @@ pub struct AgentLoomApp {
     /// Fit the view around the nodes at the next frame (a workflow was opened, or asked for).
     fit: bool,
     settings: settings::Settings,
+    /// The canvas zoom as last drawn.
+    scale: f32,
     /// The runtime that async work (an LLM config's test call, runs) goes to; built by `run`.
     runtime: tokio::runtime::Handle,
 }
@@ -118,6 +120,7 @@ impl AgentLoomApp {
             confirm_delete: None,
             fit: true,
             settings: settings::Settings::default(),
+            scale: 1.0,
             runtime,
         })
     }
@@ -230,12 +233,14 @@ impl AgentLoomApp {
             confirm_delete: &mut self.confirm_delete,
             fit_into,
             clicked: None,
+            scale: self.scale,
         };
         SnarlWidget::new().id(id).style(SnarlStyle::new()).show(
             &mut self.canvas.snarl,
             &mut viewer,
             ui,
         );
+        self.scale = viewer.scale;
         if let Some(agent) = viewer.clicked.take() {
             self.selected = Some(agent);
         }
@@ -245,7 +250,8 @@ impl AgentLoomApp {
         {
             self.selected = Some(agent.name.clone());
         }
-        if !ui.input(|i| i.pointer.any_down()) {
+        // Positions are compared only when a drag ends, not every frame.
+        if ui.input(|i| i.pointer.any_released()) {
             let moved: Vec<_> = self
                 .canvas
                 .positions()

@@ -107,23 +107,27 @@ pub(super) fn palette(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
         ui.heading("Agents");
         ui.add(egui::TextEdit::singleline(&mut app.filter).hint_text("filter"));
         let filter = app.filter.to_lowercase();
+        let shown: Vec<(&String, AgentKind)> = app
+            .snapshot
+            .agents
+            .iter()
+            .filter(|(name, _)| filter.is_empty() || name.to_lowercase().contains(&filter))
+            .map(|(name, agent)| (name, agent.spec.kind))
+            .collect();
         let mut placed = None;
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for (name, agent) in &app.snapshot.agents {
-                if !filter.is_empty() && !name.to_lowercase().contains(&filter) {
-                    continue;
-                }
-                let on_canvas = app.snapshot.on_canvas.contains(name);
-                let text = RichText::new(format!("{name} ({})", agent.spec.kind));
-                let response = ui.selectable_label(
-                    app.selected.as_ref() == Some(name),
-                    if on_canvas { text } else { text.italics() },
-                );
+        let mut selected = None;
+        let row_height = ui.spacing().interact_size.y;
+        egui::ScrollArea::vertical().show_rows(ui, row_height, shown.len(), |ui, rows| {
+            for (name, kind) in &shown[rows] {
+                let on_canvas = app.snapshot.on_canvas.contains(*name);
+                let text = RichText::new(format!("{name} ({kind})"));
+                let label = if on_canvas { text } else { text.italics() };
+                let response = ui.selectable_label(app.selected.as_ref() == Some(*name), label);
                 if response.clicked() {
                     if on_canvas {
-                        app.selected = Some(name.clone());
+                        selected = Some((*name).clone());
                     } else {
-                        placed = Some(name.clone());
+                        placed = Some((*name).clone());
                     }
                 }
                 response.on_hover_text(if on_canvas {
@@ -133,8 +137,12 @@ pub(super) fn palette(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 });
             }
         });
+        if selected.is_some() {
+            app.selected = selected;
+        }
         if let Some(agent) = placed {
-            app.send(Edit::PlaceAgent { workflow, agent, position: spot });
+            let position = free_spot(app);
+            app.send(Edit::PlaceAgent { workflow, agent, position });
         }
     });
 }

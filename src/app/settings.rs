@@ -9,7 +9,6 @@ use eframe::egui::RichText;
 
 use super::AgentLoomApp;
 use super::edits::Edit;
-use crate::llm::{ChatMessage, ChatRequest, RequestParams, provider_for};
 use crate::model::{LlmConfigSpec, ProviderKind, SecretRef};
 
 /// How long the "Test" call may take.
@@ -180,26 +179,15 @@ fn test(app: &mut AgentLoomApp, spec: LlmConfigSpec, ctx: egui::Context) {
     app.settings.last_test = Some("Testing…".into());
     let results = app.settings.test_results.0.clone();
     app.runtime.spawn(async move {
-        let request = ChatRequest {
-            messages: vec![ChatMessage::user("Reply with the single word: ready")],
-            params: RequestParams { max_tokens: Some(16), ..RequestParams::default() },
-            ..ChatRequest::default()
-        };
-        let outcome = match provider_for(&spec) {
+        let outcome = match crate::engine::probe_llm(&spec, TEST_TIMEOUT).await {
             Err(error) => format!("✖ {error}"),
-            Ok(provider) => {
-                match tokio::time::timeout(TEST_TIMEOUT, provider.complete(&request)).await {
-                    Err(_) => format!("✖ no answer within {} s", TEST_TIMEOUT.as_secs()),
-                    Ok(Err(error)) => format!("✖ {error}"),
-                    Ok(Ok(answer)) => format!(
-                        "✔ {} answered \"{}\" ({} tokens in, {} out)",
-                        answer.model,
-                        answer.text.trim(),
-                        answer.usage.input_tokens,
-                        answer.usage.output_tokens
-                    ),
-                }
-            }
+            Ok(answer) => format!(
+                "✔ {} answered \"{}\" ({} tokens in, {} out)",
+                answer.model,
+                answer.text.trim(),
+                answer.usage.input_tokens,
+                answer.usage.output_tokens
+            ),
         };
         let _ = results.send(outcome);
         ctx.request_repaint();

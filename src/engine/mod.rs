@@ -64,6 +64,26 @@ pub struct RunOutcome {
     pub cost_usd: f64,
 }
 
+/// Makes one tiny call with `config` to show that it works: "Test" in the app's settings.
+pub async fn probe_llm(
+    config: &crate::model::LlmConfigSpec,
+    timeout: Duration,
+) -> Result<crate::llm::ChatResponse, String> {
+    let request = crate::llm::ChatRequest {
+        messages: vec![crate::llm::ChatMessage::user("Reply with the single word: ready")],
+        params: crate::llm::RequestParams {
+            max_tokens: Some(16),
+            ..crate::llm::RequestParams::default()
+        },
+        ..crate::llm::ChatRequest::default()
+    };
+    let provider = crate::llm::provider_for(config).map_err(|e| e.to_string())?;
+    match tokio::time::timeout(timeout, provider.complete(&request)).await {
+        Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+        Ok(answer) => answer.map_err(|e| e.to_string()),
+    }
+}
+
 /// Settings of an engine.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EngineConfig {
