@@ -27,7 +27,11 @@ fn open(workflow: &str) -> Window {
     let mut store = Store::open(&path).expect("store");
     agentloom::interchange::seed_examples(&mut store).expect("examples");
     drop(store);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let (handle, db, open) = (runtime.handle().clone(), path.clone(), workflow.to_owned());
     let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
         AgentLoomApp::open(&cc.egui_ctx, handle, db, Some(open)).expect("app opens")
@@ -49,7 +53,10 @@ impl Window {
     }
 }
 
-fn read<T>(path: &Path, f: impl FnOnce(&agentloom::store::Reader<'_>) -> agentloom::store::Result<T>) -> T {
+fn read<T>(
+    path: &Path,
+    f: impl FnOnce(&agentloom::store::Reader<'_>) -> agentloom::store::Result<T>,
+) -> T {
     Store::open(path).expect("store").read(f).expect("read")
 }
 
@@ -63,7 +70,9 @@ fn an_agent_from_the_palette_lands_in_the_database_and_on_the_canvas() {
     window.harness.get_by_label("chain_1");
 
     window.harness.get_by_label("echo (basic)").click();
-    window.wait_for("echo on the canvas", |path| read(path, |r| r.layout("writing_chain")).contains_key("echo"));
+    window.wait_for("echo on the canvas", |path| {
+        read(path, |r| r.layout("writing_chain")).contains_key("echo")
+    });
     window.harness.get_by_label("echo");
 }
 
@@ -75,10 +84,14 @@ fn an_instruction_edit_saves_at_once_and_undoes_and_redoes() {
     let editor = window.harness.get_by_role(eframe::egui::accesskit::Role::MultilineTextInput);
     editor.click();
     window.harness.run_steps(2);
-    window.harness.get_by_role(eframe::egui::accesskit::Role::MultilineTextInput).type_text("Be brief. ");
+    window
+        .harness
+        .get_by_role(eframe::egui::accesskit::Role::MultilineTextInput)
+        .type_text("Be brief. ");
     window.harness.run_steps(2);
     window.harness.get_by_label("Agents").click();
-    let edited = |path: &Path| read(path, |r| r.agent("drafter")).spec.instruction.contains("Be brief. ");
+    let edited =
+        |path: &Path| read(path, |r| r.agent("drafter")).spec.instruction.contains("Be brief. ");
     window.wait_for("the saved instruction", edited);
     assert_eq!(read(&window.path, |r| r.agent("drafter")).version, 2);
 
