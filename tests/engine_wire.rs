@@ -1,4 +1,4 @@
-//! The engine against a scripted LLM server on 127.0.0.1, in both wire formats: what each kind
+//! The engine against a scripted LLM server on 127.0.0.1, in both wire formats: what every kind
 //! sends (system prompt, messages, tools, structured-output schema), the rows it writes, and how
 //! faults end (retried, or failed with runs, spans and messages consistent).
 
@@ -319,4 +319,118 @@ async fn faults_retry_or_fail_with_a_clear_error() {
     let (_, _, outcome) = single_agent(vec![Reply::status(401, "invalid api key")], quick()).await;
     assert_eq!(outcome.status, RunStatus::Failed);
     assert!(outcome.error.unwrap_or_default().contains("401"));
+}
+
+async fn parallel_on(wire: ProviderKind) {
+    let server = ScriptedLlm::start([
+        Reply::Answer(Answer::text(&["a view"])),
+        Reply::Answer(Answer::text(&["a view"])),
+        Reply::Answer(Answer::text(&["Both agree."])),
+    ])
+    .await;
+    let mut bench = bench(&server, wire);
+    bench.agent("panel", AgentKind::Parallel, "", None);
+    bench.agent("left", AgentKind::Basic, "Argue for.", Some("model"));
+    bench.agent("right", AgentKind::Basic, "Argue against.", Some("model"));
+    bench.agent("judge", AgentKind::Basic, "Sum up.", Some("model"));
+    bench.link("panel", "left", LinkKind::FansOutTo, json!({}));
+    bench.link("panel", "right", LinkKind::FansOutTo, json!({}));
+    bench.link("panel", "judge", LinkKind::FanInFrom, json!({}));
+
+    let outcome = bench.run("panel", "tabs or spaces", quick()).await;
+    assert_eq!(outcome.output.as_deref(), Some("Both agree."), "{:?}", outcome.error);
+    let journal = server.journal();
+    assert_eq!(journal.len(), 3);
+    let fan_in = said(&journal[2].body);
+    assert!(fan_in.contains("Sum up."), "{fan_in}");
+    for expected in [
+        "<request>",
+        "tabs or spaces",
+        "<response agent=\\\"left\\\">",
+        "<response agent=\\\"right\\\">",
+    ] {
+        assert!(fan_in.contains(expected), "the fan-in hears {expected}: {fan_in}");
+    }
+    bench.assert_consistent(&outcome);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parallel_fans_in_on_both_wires() {
+    parallel_on(ProviderKind::OpenAi).await;
+    parallel_on(ProviderKind::Anthropic).await;
+}
+
+async fn orchestrator_on(wire: ProviderKind) {
+    let plan = r#"{"steps": [{"description": "Look it up", "tasks": [{"agent": "finder", "description": "Find the capital"}]}], "is_complete": true}"#;
+    let server = ScriptedLlm::start([
+        Reply::Answer(Answer::text(&[plan])),
+        Reply::Answer(Answer::text(&["Paris."])),
+    ])
+    .await;
+    let mut bench = bench(&server, wire);
+    bench.agent("lead", AgentKind::Orchestrator, "Plan carefully.", Some("model"));
+    bench.agent("finder", AgentKind::Basic, "", Some("offline"));
+    bench.link("lead", "finder", LinkKind::Orchestrates, json!({}));
+
+    let outcome = bench.run("lead", "Capital of France?", quick()).await;
+    assert_eq!(outcome.output.as_deref(), Some("Paris."), "{:?}", outcome.error);
+    let journal = server.journal();
+    let planning = said(&journal[0].body);
+    assert!(
+        planning.contains("Plan carefully.") && planning.contains("Capital of France?"),
+        "{planning}"
+    );
+    assert!(
+        planning.contains("\"enum\":[\"finder\"]"),
+        "the plan schema names the workers: {planning}"
+    );
+    let synthesis = said(&journal[1].body);
+    assert!(
+        synthesis.contains("Find the capital"),
+        "the synthesis sees the worker's result: {synthesis}"
+    );
+    bench.assert_consistent(&outcome);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orchestrator_plans_and_synthesises_on_both_wires() {
+    orchestrator_on(ProviderKind::OpenAi).await;
+    orchestrator_on(ProviderKind::Anthropic).await;
+}
+
+async fn evaluator_on(wire: ProviderKind) {
+    let fair = r#"{"rating": "FAIR", "feedback": "Shorter.", "needs_improvement": true, "focus_areas": []}"#;
+    let good =
+        r#"{"rating": "GOOD", "feedback": "Fine.", "needs_improvement": false, "focus_areas": []}"#;
+    let server = ScriptedLlm::start([
+        Reply::Answer(Answer::text(&["A long first draft."])),
+        Reply::Answer(Answer::text(&[fair])),
+        Reply::Answer(Answer::text(&["Short draft."])),
+        Reply::Answer(Answer::text(&[good])),
+    ])
+    .await;
+    let mut bench = bench(&server, wire);
+    bench.agent("loop", AgentKind::EvaluatorOptimizer, "", None);
+    bench.agent("writer", AgentKind::Basic, "Write.", Some("model"));
+    bench.agent("critic", AgentKind::Basic, "Judge.", Some("model"));
+    bench.link("loop", "writer", LinkKind::GeneratorForEval, json!({}));
+    bench.link("loop", "critic", LinkKind::EvaluatorForGen, json!({}));
+
+    let outcome = bench.run("loop", "a slogan", quick()).await;
+    assert_eq!(outcome.output.as_deref(), Some("Short draft."), "{:?}", outcome.error);
+    let journal = server.journal();
+    assert_eq!(journal.len(), 4);
+    let judging = said(&journal[1].body);
+    assert!(
+        judging.contains("A long first draft.") && judging.contains("\"EXCELLENT\""),
+        "{judging}"
+    );
+    assert!(said(&journal[2].body).contains("Shorter."), "the refinement carries the feedback");
+    bench.assert_consistent(&outcome);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evaluator_optimizer_refines_on_both_wires() {
+    evaluator_on(ProviderKind::OpenAi).await;
+    evaluator_on(ProviderKind::Anthropic).await;
 }
