@@ -79,8 +79,8 @@ impl Canvas {
     }
 }
 
-/// Left-to-right positions by depth from the root, for agents that have none yet.
-fn layered_positions(snapshot: &Snapshot) -> BTreeMap<String, NodePosition> {
+/// Left-to-right positions by depth from the root: for agents that have none yet, and for "Arrange".
+pub fn layered_positions(snapshot: &Snapshot) -> BTreeMap<String, NodePosition> {
     let mut depth: BTreeMap<String, usize> = BTreeMap::new();
     let mut pending: Vec<(String, usize)> =
         snapshot.on_canvas.first().map(|r| (r.clone(), 0)).into_iter().collect();

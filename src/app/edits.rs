@@ -55,6 +55,20 @@ pub enum Edit {
     RestoreAgent {
         snapshot: Box<AgentSnapshot>,
     },
+    /// Several agents deleted at once (undoes a duplication).
+    DeleteAgents {
+        names: Vec<String>,
+    },
+    /// Agents brought back (undoes `DeleteAgents`).
+    RestoreAgents {
+        snapshots: Vec<AgentSnapshot>,
+    },
+    /// Copies of `agents` (with the links among them) placed on `workflow`'s canvas, shifted by `offset`.
+    Duplicate {
+        workflow: String,
+        agents: Vec<String>,
+        offset: (f64, f64),
+    },
     UpdateAgent {
         name: String,
         spec: Box<AgentSpec>,
@@ -195,6 +209,27 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
             let inverse = Edit::RestoreAgent { snapshot: Box::new(snapshot) };
             (format!("Deleted \"{name}\" and {} links.", deleted.links), Some(inverse))
         }
+        Edit::DeleteAgents { names } => {
+            let mut snapshots = Vec::new();
+            for name in names {
+                snapshots.push(capture_agent(w, name)?);
+                w.delete_agent(name, true)?;
+            }
+            let inverse = Edit::RestoreAgents { snapshots };
+            (format!("Deleted {}.", names.join(", ")), Some(inverse))
+        }
+        Edit::RestoreAgents { snapshots } => {
+            for snapshot in snapshots {
+                restore_agent(w, snapshot)?;
+            }
+            let names = snapshots.iter().map(|s| s.spec.name.clone()).collect::<Vec<_>>();
+            (format!("Restored {}.", names.join(", ")), Some(Edit::DeleteAgents { names }))
+        }
+        Edit::Duplicate { workflow, agents, offset } => {
+            let copies = duplicate(w, workflow, agents, *offset)?;
+            let message = format!("Duplicated as {}.", copies.join(", "));
+            (message, Some(Edit::DeleteAgents { names: copies }))
+        }
         Edit::RestoreAgent { snapshot } => {
             restore_agent(w, snapshot)?;
             let name = snapshot.spec.name.clone();
@@ -290,6 +325,47 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
         }
         Edit::Undo | Edit::Redo => (String::new(), None),
     })
+}
+
+/// Copies `agents` under fresh names (`NAME_copy`, `NAME_copy2`, ...) with their overrides, MCP
+/// servers and the links among them, placed on `workflow` shifted by `offset`; returns the new names.
+fn duplicate(
+    w: &Writer<'_>,
+    workflow: &str,
+    agents: &[String],
+    offset: (f64, f64),
+) -> crate::store::Result<Vec<String>> {
+    let taken: std::collections::BTreeSet<String> =
+        w.agents()?.into_iter().map(|a| a.spec.name).collect();
+    let layout = w.layout(workflow)?;
+    let mut renamed = std::collections::BTreeMap::new();
+    for name in agents {
+        let copy = (1..)
+            .map(|n| if n == 1 { format!("{name}_copy") } else { format!("{name}_copy{n}") })
+            .find(|c| !taken.contains(c) && !renamed.values().any(|v: &String| v == c))
+            .unwrap_or_default();
+        renamed.insert(name.clone(), copy);
+    }
+    for (original, copy) in &renamed {
+        let agent = w.agent(original)?;
+        let mut spec = agent.spec.clone();
+        spec.name = copy.clone();
+        w.create_agent(&spec)?;
+        w.set_agent_llm_overrides(copy, &agent.llm_overrides)?;
+        w.set_agent_mcp_servers(copy, &agent.mcp_servers)?;
+        let at = layout.get(original).copied().unwrap_or(NodePosition { x: 0.0, y: 0.0 });
+        w.set_node_position(
+            workflow,
+            copy,
+            NodePosition { x: at.x + offset.0, y: at.y + offset.1 },
+        )?;
+    }
+    for link in w.links()? {
+        if let (Some(parent), Some(child)) = (renamed.get(&link.parent), renamed.get(&link.child)) {
+            w.create_link(parent, child, link.kind, link.sequence_order, &link.properties)?;
+        }
+    }
+    Ok(renamed.into_values().collect())
 }
 
 /// The LLM config most agents use, for a new agent to start with.
@@ -402,5 +478,34 @@ mod tests {
             apply(&mut store, Edit::Redo),
             Ok("Redone: Linked writing_pipeline -chains_to-> echo.".into())
         );
+    }
+
+    #[test]
+    fn duplicating_copies_the_links_inside_the_selection_and_undoes() {
+        let (_dir, path) = database();
+        let mut store = Store::open(&path).expect("store");
+        let before = rows(&store);
+        let agents = vec!["writing_pipeline".to_owned(), "drafter".to_owned()];
+        let duplicated =
+            Edit::Duplicate { workflow: "writing_chain".into(), agents, offset: (60.0, 60.0) };
+        assert_eq!(
+            apply(&mut store, duplicated),
+            Ok("Duplicated as drafter_copy, writing_pipeline_copy.".into())
+        );
+        let links = store.read(|r| r.links_of("writing_pipeline_copy")).expect("links");
+        let copied: Vec<(&str, Option<i64>)> =
+            links.iter().map(|l| (l.child.as_str(), l.sequence_order)).collect();
+        assert_eq!(
+            copied,
+            [("drafter_copy", Some(1))],
+            "only the link inside the selection is copied"
+        );
+        let layout = store.read(|r| r.layout("writing_chain")).expect("layout");
+        assert_eq!(layout.get("drafter_copy"), Some(&NodePosition { x: 380.0, y: -20.0 }));
+
+        apply(&mut store, Edit::Undo).expect("undo");
+        assert_eq!(rows(&store), before);
+        apply(&mut store, Edit::Redo).expect("redo");
+        assert_eq!(rows(&store), (before.0 + 2, before.1 + 1, before.2));
     }
 }

@@ -83,6 +83,12 @@ pub struct AgentLoomApp {
     settings: settings::Settings,
     /// The canvas zoom as last drawn.
     scale: f32,
+    /// The agents selected on the canvas (box select, shift-click), else the one inspected.
+    selection: Vec<String>,
+    /// Agents copied with Ctrl+C, pasted (duplicated) with Ctrl+V.
+    clipboard: Vec<String>,
+    /// The Ctrl+K palette: open, and what is typed in it.
+    finder: Option<String>,
     /// The runtime that async work (an LLM config's test call, runs) goes to; built by `run`.
     runtime: tokio::runtime::Handle,
 }
@@ -121,6 +127,9 @@ impl AgentLoomApp {
             fit: true,
             settings: settings::Settings::default(),
             scale: 1.0,
+            selection: Vec::new(),
+            clipboard: Vec::new(),
+            finder: None,
             runtime,
         })
     }
@@ -187,6 +196,7 @@ impl eframe::App for AgentLoomApp {
         egui::CentralPanel::default().show(ui, |ui| self.canvas_ui(ui));
         panels::confirm_delete(self, ui);
         settings::window(self, ui.ctx());
+        panels::finder(self, ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -197,20 +207,47 @@ impl eframe::App for AgentLoomApp {
 }
 
 impl AgentLoomApp {
-    /// Ctrl+Z undoes and Ctrl+Shift+Z redoes the last edit, unless a text field has the keyboard.
+    /// Ctrl+Z / Ctrl+Shift+Z undo and redo, Ctrl+C / Ctrl+V copy and paste agents, Ctrl+D
+    /// duplicates them, Delete deletes (after asking), Ctrl+K opens the finder; none of them while a
+    /// text field has the keyboard.
     fn shortcuts(&mut self, ui: &mut egui::Ui) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
         if ui.ctx().egui_wants_keyboard_input() {
             return;
         }
-        let redo = egui::KeyboardShortcut::new(
-            egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
-            egui::Key::Z,
-        );
-        let undo = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Z);
-        if ui.input_mut(|i| i.consume_shortcut(&redo)) {
+        let shortcut = |modifiers, key| KeyboardShortcut::new(modifiers, key);
+        let pressed =
+            |ui: &mut egui::Ui, s: KeyboardShortcut| ui.input_mut(|i| i.consume_shortcut(&s));
+        if pressed(ui, shortcut(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z)) {
             self.send(Edit::Redo);
-        } else if ui.input_mut(|i| i.consume_shortcut(&undo)) {
+        } else if pressed(ui, shortcut(Modifiers::COMMAND, Key::Z)) {
             self.send(Edit::Undo);
+        }
+        if pressed(ui, shortcut(Modifiers::COMMAND, Key::K)) {
+            self.finder = Some(String::new());
+        }
+        let (copy, paste) = ui.input(|i| {
+            let copy = i.events.iter().any(|e| matches!(e, egui::Event::Copy));
+            let paste = i.events.iter().any(|e| matches!(e, egui::Event::Paste(_)));
+            (copy, paste)
+        });
+        if copy && !self.selection.is_empty() {
+            self.clipboard = self.selection.clone();
+            self.notice = Some((format!("Copied {}.", self.clipboard.join(", ")), false));
+        }
+        let duplicate = pressed(ui, shortcut(Modifiers::COMMAND, Key::D));
+        let agents = if paste {
+            self.clipboard.clone()
+        } else if duplicate {
+            self.selection.clone()
+        } else {
+            Vec::new()
+        };
+        if let (Some(workflow), false) = (self.workflow.clone(), agents.is_empty()) {
+            self.send(Edit::Duplicate { workflow, agents, offset: (60.0, 60.0) });
+        }
+        if pressed(ui, shortcut(Modifiers::NONE, Key::Delete)) {
+            self.confirm_delete = self.selected.clone();
         }
     }
 
@@ -245,6 +282,13 @@ impl AgentLoomApp {
             self.selected = Some(agent);
         }
         let selected = egui_snarl::ui::get_selected_nodes(id, ui.ctx());
+        self.selection = selected
+            .iter()
+            .filter_map(|node| self.canvas.snarl.get_node(*node).map(|a| a.name.clone()))
+            .collect();
+        if self.selection.is_empty() {
+            self.selection = self.selected.iter().cloned().collect();
+        }
         if let Some(node) = selected.first()
             && let Some(agent) = self.canvas.snarl.get_node(*node)
         {

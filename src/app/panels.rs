@@ -69,6 +69,12 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             if ui.button("Redo").on_hover_text("Redo the last undone edit (Ctrl+Shift+Z)").clicked() {
                 app.send(Edit::Redo);
             }
+            if let Some(workflow) = app.workflow.clone()
+                && ui.button("Arrange").on_hover_text("Lay the nodes out left to right by depth (undoable)").clicked()
+            {
+                let positions = super::canvas::layered_positions(&app.snapshot).into_iter().collect();
+                app.send(Edit::MoveNodes { workflow, positions });
+            }
             if ui.button("Fit").on_hover_text("Zoom to fit every node").clicked() {
                 app.fit = true;
             }
@@ -230,4 +236,80 @@ pub(super) fn confirm_delete(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
         Some(false) => app.confirm_delete = None,
         None => {}
     }
+}
+
+/// The Ctrl+K finder: type part of a name to inspect an agent on the canvas, place one that is
+/// not, or add an agent of a kind; Enter takes the first match, Escape closes.
+pub(super) fn finder(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
+    let Some(mut query) = app.finder.take() else { return };
+    let mut keep = true;
+    let mut chosen: Option<Choice> = None;
+    egui::Window::new("Find or add an agent")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 80.0])
+        .show(ui.ctx(), |ui| {
+            let field =
+                ui.add(egui::TextEdit::singleline(&mut query).hint_text("agent name or kind"));
+            field.request_focus();
+            let needle = query.to_lowercase();
+            let mut choices: Vec<Choice> = app
+                .snapshot
+                .agents
+                .keys()
+                .filter(|name| name.to_lowercase().contains(&needle))
+                .take(12)
+                .map(|name| Choice::Agent(name.clone()))
+                .collect();
+            choices.extend(
+                AgentKind::ALL
+                    .iter()
+                    .filter(|k| k.as_str().contains(&needle))
+                    .map(|k| Choice::New(*k)),
+            );
+            for choice in &choices {
+                let label = match choice {
+                    Choice::Agent(name) if app.snapshot.on_canvas.contains(name) => {
+                        name.clone()
+                    }
+                    Choice::Agent(name) => format!("{name} (place on canvas)"),
+                    Choice::New(kind) => format!("+ new {kind} agent"),
+                };
+                if ui.selectable_label(false, label).clicked() {
+                    chosen = Some(choice.clone());
+                }
+            }
+            if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                chosen = choices.first().cloned();
+            }
+            if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                keep = false;
+            }
+        });
+    match chosen {
+        Some(Choice::Agent(name)) if app.snapshot.on_canvas.contains(&name) => {
+            app.selected = Some(name)
+        }
+        Some(Choice::Agent(agent)) => {
+            if let Some(workflow) = app.workflow.clone() {
+                let position = free_spot(app);
+                app.send(Edit::PlaceAgent { workflow, agent, position });
+            }
+        }
+        Some(Choice::New(kind)) => {
+            if let Some(workflow) = app.workflow.clone() {
+                let position = free_spot(app);
+                app.send(Edit::CreateAgent { kind, workflow, position });
+            }
+        }
+        None if keep => app.finder = Some(query),
+        None => {}
+    }
+}
+
+/// What the finder offers.
+#[derive(Debug, Clone)]
+enum Choice {
+    Agent(String),
+    New(AgentKind),
 }

@@ -70,8 +70,20 @@ pub fn restore_agent(w: &Writer<'_>, snapshot: &AgentSnapshot) -> Result<()> {
     w.create_agent(&snapshot.spec)?;
     w.set_agent_llm_overrides(name, &snapshot.llm_overrides)?;
     w.set_agent_mcp_servers(name, &snapshot.mcp_servers)?;
+    let existing = w.links()?;
     for link in &snapshot.links {
-        w.create_link(&link.parent, &link.child, link.kind, link.order, &link.properties)?;
+        let ends_exist =
+            w.find_agent(&link.parent)?.is_some() && w.find_agent(&link.child)?.is_some();
+        let restored = existing.iter().any(|l| {
+            l.parent == link.parent
+                && l.child == link.child
+                && l.kind == link.kind
+                && l.sequence_order == link.order
+        });
+        // Restoring several agents at once meets the links among them once per agent.
+        if ends_exist && !restored {
+            w.create_link(&link.parent, &link.child, link.kind, link.order, &link.properties)?;
+        }
     }
     for workflow in &snapshot.workflows {
         w.create_workflow(workflow)?;
