@@ -102,3 +102,16 @@ fn an_instruction_edit_saves_at_once_and_undoes_and_redoes() {
     window.harness.get_by_label("Redo").click();
     window.wait_for("the redo", edited);
 }
+
+#[test]
+fn ctrl_k_finds_an_agent_and_places_it() {
+    let mut window = open("writing_chain");
+    window.harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::K);
+    window.harness.run_steps(3);
+    window.harness.get_by_label("Find or add an agent");
+    window.harness.get_by_label("echo (place on canvas)").click();
+    window.wait_for("echo on the canvas", |path| {
+        read(path, |r| r.layout("writing_chain")).contains_key("echo")
+    });
+    assert!(window.harness.query_by_label("Find or add an agent").is_none(), "the finder closes");
+}
