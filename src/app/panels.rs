@@ -269,9 +269,7 @@ pub(super) fn finder(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             );
             for choice in &choices {
                 let label = match choice {
-                    Choice::Agent(name) if app.snapshot.on_canvas.contains(name) => {
-                        name.clone()
-                    }
+                    Choice::Agent(name) if app.snapshot.on_canvas.contains(name) => name.clone(),
                     Choice::Agent(name) => format!("{name} (place on canvas)"),
                     Choice::New(kind) => format!("+ new {kind} agent"),
                 };
