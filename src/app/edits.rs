@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::restore::{AgentSnapshot, capture_agent, restore_agent};
 use crate::model::{
-    AgentKind, AgentSpec, JsonObject, LinkKind, LlmConfigSpec, NodePosition, WorkflowSpec,
+    AgentKind, AgentMcpServer, AgentSpec, JsonObject, LinkKind, LlmConfigSpec, LlmOverride,
+    NodePosition, WorkflowSpec,
 };
 use crate::store::{LinkSelector, Store, Writer};
 
@@ -72,6 +73,12 @@ pub enum Edit {
     UpdateAgent {
         name: String,
         spec: Box<AgentSpec>,
+    },
+    /// The agent's per-purpose LLM overrides and MCP servers (with their tool allow-lists).
+    SetAgentParts {
+        name: String,
+        llm_overrides: Vec<LlmOverride>,
+        mcp_servers: Vec<AgentMcpServer>,
     },
     /// A new workflow with a new basic agent as its root.
     CreateWorkflow {
@@ -240,6 +247,17 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
             w.update_agent(name, spec)?;
             let inverse = Edit::UpdateAgent { name: spec.name.clone(), spec: Box::new(before) };
             (format!("Saved \"{}\".", spec.name), Some(inverse))
+        }
+        Edit::SetAgentParts { name, llm_overrides, mcp_servers } => {
+            let before = w.agent(name)?;
+            w.set_agent_llm_overrides(name, llm_overrides)?;
+            w.set_agent_mcp_servers(name, mcp_servers)?;
+            let inverse = Edit::SetAgentParts {
+                name: name.clone(),
+                llm_overrides: before.llm_overrides,
+                mcp_servers: before.mcp_servers,
+            };
+            (format!("Saved the LLMs and MCP servers of \"{name}\"."), Some(inverse))
         }
         Edit::CreateWorkflow { name } => {
             let mut root = AgentSpec::new(format!("{name}_root"), AgentKind::Basic);

@@ -9,7 +9,7 @@ use eframe::egui::{Color32, FontId, TextFormat};
 
 use super::AgentLoomApp;
 use super::edits::Edit;
-use crate::model::{AgentKind, AgentSpec};
+use crate::model::{Agent, AgentKind, AgentMcpServer, AgentSpec, LlmOverride};
 
 /// The draft of the agent being edited.
 #[derive(Debug, Default)]
@@ -18,6 +18,9 @@ pub struct Inspector {
     source: Option<(String, i64)>,
     draft: Option<AgentSpec>,
     params: String,
+    overrides: Vec<LlmOverride>,
+    /// MCP servers the agent may use, with the tool allow-list as typed (empty: every tool).
+    servers: Vec<(String, String)>,
 }
 
 pub(super) fn panel(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
@@ -34,6 +37,12 @@ pub(super) fn panel(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             app.inspector.params =
                 serde_json::Value::Object(agent.spec.request_params.clone()).to_string();
             app.inspector.draft = Some(agent.spec.clone());
+            app.inspector.overrides = agent.llm_overrides.clone();
+            app.inspector.servers = agent
+                .mcp_servers
+                .iter()
+                .map(|s| (s.server.clone(), s.allowed_tools.clone().unwrap_or_default().join(", ")))
+                .collect();
         }
         let configs = app.snapshot.llm_configs.clone();
         let Some(draft) = app.inspector.draft.as_mut() else { return };
@@ -98,6 +107,32 @@ pub(super) fn panel(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 }
             }
         });
+        if parts(app, ui, &agent, &configs) {
+            let inspector = &app.inspector;
+            let mcp_servers = inspector
+                .servers
+                .iter()
+                .map(|(server, tools)| {
+                    let tools: Vec<String> = tools
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                    AgentMcpServer {
+                        server: server.clone(),
+                        allowed_tools: (!tools.is_empty()).then_some(tools),
+                    }
+                })
+                .collect();
+            let edit = Edit::SetAgentParts {
+                name: name.clone(),
+                llm_overrides: inspector.overrides.clone(),
+                mcp_servers,
+            };
+            app.send(edit);
+        }
+        let Some(draft) = app.inspector.draft.as_mut() else { return };
         if commit && *draft != agent.spec {
             let spec = draft.clone();
             if spec.name != name {
@@ -122,4 +157,60 @@ fn highlight_placeholders(text: &str, color: Color32) -> LayoutJob {
     }
     job.append(rest, 0.0, plain);
     job
+}
+
+/// The purpose overrides and MCP servers of `agent`; returns whether the user changed them.
+fn parts(app: &mut AgentLoomApp, ui: &mut egui::Ui, agent: &Agent, configs: &[String]) -> bool {
+    let mut changed = false;
+    let purposes = agent.spec.kind.override_purposes();
+    if !purposes.is_empty() {
+        ui.separator();
+        ui.label("LLM by purpose");
+    }
+    for purpose in purposes {
+        let current =
+            app.inspector.overrides.iter().find(|o| o.purpose == *purpose).map(|o| o.llm.clone());
+        let mut chosen = current.clone();
+        egui::ComboBox::from_label(purpose.as_str())
+            .selected_text(chosen.clone().unwrap_or_else(|| "its default".into()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut chosen, None, "its default");
+                for config in configs {
+                    ui.selectable_value(&mut chosen, Some(config.clone()), config);
+                }
+            });
+        if chosen != current {
+            app.inspector.overrides.retain(|o| o.purpose != *purpose);
+            if let Some(llm) = chosen {
+                app.inspector.overrides.push(LlmOverride { purpose: *purpose, llm });
+            }
+            changed = true;
+        }
+    }
+    ui.separator();
+    ui.label("MCP servers (tools: empty for all, or a comma list)");
+    if app.snapshot.mcp_servers.is_empty() {
+        ui.label(egui::RichText::new("No MCP server yet: add them in Settings.").weak());
+    }
+    for (server, _, _) in app.snapshot.mcp_servers.clone() {
+        let position = app.inspector.servers.iter().position(|(s, _)| *s == server);
+        let mut used = position.is_some();
+        ui.horizontal(|ui| {
+            if ui.checkbox(&mut used, &server).changed() {
+                match position {
+                    Some(index) => {
+                        app.inspector.servers.remove(index);
+                    }
+                    None => app.inspector.servers.push((server.clone(), String::new())),
+                }
+                changed = true;
+            }
+            if let Some(index) = position.filter(|_| used) {
+                let tools = &mut app.inspector.servers[index].1;
+                changed |=
+                    ui.add(egui::TextEdit::singleline(tools).hint_text("every tool")).lost_focus();
+            }
+        });
+    }
+    changed
 }
