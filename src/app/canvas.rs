@@ -21,6 +21,8 @@ pub struct AgentNode {
     pub kind: AgentKind,
     pub llm: Option<String>,
     pub problems: usize,
+    /// Its place in the chain(s) it is a step of, shown on the node.
+    pub steps: Vec<i64>,
 }
 
 /// The graph for the open workflow.
@@ -49,6 +51,12 @@ impl Canvas {
                 kind: agent.spec.kind,
                 llm: agent.spec.llm.clone(),
                 problems: snapshot.problems_of(name),
+                steps: snapshot
+                    .links
+                    .iter()
+                    .filter(|l| l.child == *name && l.kind == crate::model::LinkKind::ChainsTo)
+                    .filter_map(|l| l.sequence_order)
+                    .collect(),
             };
             let id = snarl.insert_node(egui::pos2(position.x as f32, position.y as f32), node);
             nodes.insert(name.clone(), id);
@@ -202,6 +210,14 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
             }
             if detailed {
                 ui.label(RichText::new(agent.kind.as_str()).small().weak());
+            }
+            for step in &agent.steps {
+                ui.label(
+                    RichText::new(format!("step {step}"))
+                        .small()
+                        .color(kind_color(AgentKind::Chain)),
+                )
+                .on_hover_text("Its place in the chain that runs it");
             }
             if agent.problems > 0 {
                 ui.label(

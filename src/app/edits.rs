@@ -74,6 +74,14 @@ pub enum Edit {
         name: String,
         spec: Box<AgentSpec>,
     },
+    /// A link's order and properties changed.
+    UpdateLink {
+        parent: String,
+        child: String,
+        kind: LinkKind,
+        order: Option<i64>,
+        properties: JsonObject,
+    },
     /// The agent's per-purpose LLM overrides and MCP servers (with their tool allow-lists).
     SetAgentParts {
         name: String,
@@ -247,6 +255,19 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
             w.update_agent(name, spec)?;
             let inverse = Edit::UpdateAgent { name: spec.name.clone(), spec: Box::new(before) };
             (format!("Saved \"{}\".", spec.name), Some(inverse))
+        }
+        Edit::UpdateLink { parent, child, kind, order, properties } => {
+            let selector = LinkSelector { parent, child, kind: Some(*kind), order: None };
+            let link = w.link(&selector)?;
+            w.update_link(link.id, *order, properties)?;
+            let inverse = Edit::UpdateLink {
+                parent: parent.clone(),
+                child: child.clone(),
+                kind: *kind,
+                order: link.sequence_order,
+                properties: link.properties,
+            };
+            (format!("Saved {parent} -{kind}-> {child}."), Some(inverse))
         }
         Edit::SetAgentParts { name, llm_overrides, mcp_servers } => {
             let before = w.agent(name)?;
@@ -525,5 +546,31 @@ mod tests {
         assert_eq!(rows(&store), before);
         apply(&mut store, Edit::Redo).expect("redo");
         assert_eq!(rows(&store), (before.0 + 2, before.1 + 1, before.2));
+    }
+
+    #[test]
+    fn a_link_edit_changes_order_and_description_and_undoes() {
+        let (_dir, path) = database();
+        let mut store = Store::open(&path).expect("store");
+        let mut properties = JsonObject::new();
+        properties.insert("description".into(), "the first draft".into());
+        let edit = Edit::UpdateLink {
+            parent: "writing_pipeline".into(),
+            child: "drafter".into(),
+            kind: LinkKind::ChainsTo,
+            order: Some(5),
+            properties,
+        };
+        apply(&mut store, edit).expect("edit");
+        let order = |store: &Store| {
+            let links = store.read(|r| r.links_of("writing_pipeline")).expect("links");
+            links
+                .into_iter()
+                .find(|l| l.child == "drafter")
+                .map(|l| (l.sequence_order, l.properties.len()))
+        };
+        assert_eq!(order(&store), Some((Some(5), 1)));
+        apply(&mut store, Edit::Undo).expect("undo");
+        assert_eq!(order(&store), Some((Some(1), 0)));
     }
 }

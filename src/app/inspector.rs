@@ -107,6 +107,7 @@ pub(super) fn panel(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 }
             }
         });
+        links(app, ui, &agent);
         if parts(app, ui, &agent, &configs) {
             let inspector = &app.inspector;
             let mcp_servers = inspector
@@ -157,6 +158,55 @@ fn highlight_placeholders(text: &str, color: Color32) -> LayoutJob {
     }
     job.append(rest, 0.0, plain);
     job
+}
+
+/// The links from `agent` to its children: order (for chain steps) and description, editable.
+fn links(app: &mut AgentLoomApp, ui: &mut egui::Ui, agent: &Agent) {
+    let own: Vec<crate::model::Link> =
+        app.snapshot.links.iter().filter(|l| l.parent == agent.spec.name).cloned().collect();
+    if own.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.label("Links to its children");
+    for link in own {
+        ui.horizontal(|ui| {
+            ui.label(format!("{} → {}", link.kind, link.child));
+            let mut order = link.sequence_order.unwrap_or(0);
+            let mut description = link
+                .properties
+                .get("description")
+                .and_then(|d| d.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let mut changed = false;
+            if link.kind.is_ordered() {
+                changed |= ui
+                    .add(egui::DragValue::new(&mut order).range(0..=999).prefix("order "))
+                    .drag_stopped();
+            }
+            let field = egui::TextEdit::singleline(&mut description)
+                .hint_text("description")
+                .desired_width(120.0);
+            changed |= ui.add(field).lost_focus();
+            let mut properties = link.properties.clone();
+            if description.is_empty() {
+                properties.remove("description");
+            } else {
+                properties.insert("description".into(), description.into());
+            }
+            let order = link.kind.is_ordered().then_some(order);
+            if changed && (order != link.sequence_order || properties != link.properties) {
+                app.send(Edit::UpdateLink {
+                    parent: link.parent.clone(),
+                    child: link.child.clone(),
+                    kind: link.kind,
+                    order,
+                    properties,
+                });
+            }
+        });
+    }
 }
 
 /// The purpose overrides and MCP servers of `agent`; returns whether the user changed them.
