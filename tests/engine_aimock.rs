@@ -10,128 +10,23 @@
 
 #[path = "support/aimock.rs"]
 mod aimock;
+#[path = "support/engine_bench.rs"]
+mod engine_bench;
 
 use std::time::Duration;
 
-use agentloom::engine::{Engine, EngineConfig, RunOutcome, RunRequest};
+use agentloom::engine::RunOutcome;
 use agentloom::llm::RetryPolicy;
-use agentloom::model::{
-    AgentKind, AgentSpec, LinkKind, LlmConfigSpec, ProviderKind, RunOrigin, RunStatus, SpanKind,
-    WorkflowSpec,
-};
-use agentloom::store::{LogFilter, Store};
+use agentloom::model::{AgentKind, LinkKind, ProviderKind, RunStatus, SpanKind};
+use agentloom::store::LogFilter;
 use aimock::{Aimock, JournalEntry, message_text};
-use serde_json::{Map, Value, json};
+use engine_bench::{EngineBench, quick};
+use serde_json::{Value, json};
 
 const MODEL: &str = "aimock-model";
 
-/// A temporary database with one LLM config, `model`, pointing at `server` in `wire` format.
-struct Bench {
-    _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
-    store: Store,
-}
-
-fn bench(server: &Aimock, wire: ProviderKind) -> Bench {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("aimock.db");
-    let mut store = Store::open(&path).expect("store");
-    let mut config = LlmConfigSpec::new("model", wire, MODEL);
-    config.base_url = Some(server.base_url());
-    config.input_price_per_mtok = Some(2.0);
-    config.output_price_per_mtok = Some(8.0);
-    store
-        .write("setup", |w| {
-            w.create_llm_config(&config)?;
-            w.create_llm_config(&LlmConfigSpec::new(
-                "offline",
-                ProviderKind::Passthrough,
-                "passthrough",
-            ))
-        })
-        .expect("configs");
-    Bench { _dir: dir, path, store }
-}
-
-impl Bench {
-    fn agent(&mut self, name: &str, kind: AgentKind, instruction: &str, llm: Option<&str>) {
-        let mut spec = AgentSpec::new(name, kind);
-        spec.instruction = instruction.into();
-        spec.llm = llm.map(str::to_owned);
-        self.store.write("agent", |w| w.create_agent(&spec)).expect("agent");
-    }
-
-    fn link(&mut self, parent: &str, child: &str, kind: LinkKind, properties: Value) {
-        let properties: Map<String, Value> = properties.as_object().cloned().unwrap_or_default();
-        self.store
-            .write("link", |w| w.create_link(parent, child, kind, None, &properties))
-            .expect("link");
-    }
-
-    fn workflow(&mut self, name: &str, root: &str) {
-        let spec = WorkflowSpec {
-            name: name.into(),
-            description: String::new(),
-            root: root.into(),
-            webhook_url: None,
-        };
-        self.store.write("workflow", |w| w.create_workflow(&spec)).expect("workflow");
-    }
-
-    async fn run(&self, target: &str, input: &str) -> RunOutcome {
-        self.run_with(target, input, quick()).await
-    }
-
-    async fn run_with(&self, target: &str, input: &str, retry: RetryPolicy) -> RunOutcome {
-        let engine = Engine::open(&self.path, EngineConfig { retry, ..EngineConfig::default() })
-            .expect("engine");
-        let request = RunRequest {
-            target: target.into(),
-            input: input.into(),
-            session: None,
-            origin: RunOrigin::Api,
-        };
-        engine.run(request).await.expect("run recorded")
-    }
-
-    /// Every span of the run has ended, and the run's tokens and cost are those of its model calls.
-    fn assert_consistent(&self, outcome: &RunOutcome) {
-        let (run, spans) = self
-            .store
-            .read(|r| Ok((r.run(outcome.run_id)?, r.spans(outcome.run_id)?)))
-            .expect("read");
-        assert_eq!(run.status, outcome.status);
-        for span in &spans {
-            assert!(
-                !matches!(span.status, RunStatus::Running | RunStatus::Queued | RunStatus::Waiting),
-                "span {} ({}) did not end",
-                span.id,
-                span.name
-            );
-        }
-        let calls = spans.iter().filter(|s| s.kind == SpanKind::LlmCall);
-        let (input, output, cost) = calls.fold((0, 0, 0.0), |(i, o, c), s| {
-            (i + s.input_tokens, o + s.output_tokens, c + s.cost_usd)
-        });
-        assert_eq!((run.input_tokens, run.output_tokens), (input, output));
-        assert!((run.cost_usd - cost).abs() < 1e-12);
-    }
-
-    /// The run's messages as (role, text).
-    fn messages(&self, outcome: &RunOutcome) -> Vec<(String, String)> {
-        let messages = self.store.read(|r| r.run_messages(outcome.run_id)).expect("messages");
-        messages.iter().map(|m| (m.role.to_string(), m.text())).collect()
-    }
-}
-
-/// Retries that wait at most 50 ms, whatever a Retry-After says.
-fn quick() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-        attempt_timeout: Duration::from_secs(5),
-    }
+fn bench(server: &Aimock, wire: ProviderKind) -> EngineBench {
+    EngineBench::new(&server.base_url(), wire, MODEL)
 }
 
 /// A fixture rule: answer `response` to requests that match `matching`.
@@ -200,7 +95,7 @@ async fn chain_on(wire: ProviderKind) {
     bench.link("pipeline", "polisher", LinkKind::ChainsTo, json!({}));
     bench.workflow("writing", "pipeline");
 
-    let outcome = bench.run("writing", "tea").await;
+    let outcome = bench.run("writing", "tea", quick()).await;
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}\n{}", outcome.error, server.log());
     assert_eq!(outcome.output.as_deref(), Some("A polished draft."));
     assert_eq!((outcome.input_tokens, outcome.output_tokens), (70, 9));
@@ -259,7 +154,7 @@ async fn router_on(wire: ProviderKind) {
     );
     bench.link("desk", "tech", LinkKind::RoutesTo, json!({"description": "Crashes and errors"}));
 
-    let outcome = bench.run("desk", "Where is my invoice?").await;
+    let outcome = bench.run("desk", "Where is my invoice?", quick()).await;
     assert_eq!(
         outcome.output.as_deref(),
         Some("Where is my invoice?"),
@@ -325,7 +220,7 @@ async fn tools_on(wire: ProviderKind) {
     bench.agent("echo", AgentKind::Basic, "", Some("offline"));
     bench.link("lead", "echo", LinkKind::ToolOf, json!({"description": "Repeats a message"}));
 
-    let outcome = bench.run("lead", "go").await;
+    let outcome = bench.run("lead", "go", quick()).await;
     assert_eq!(
         outcome.output.as_deref(),
         Some("Echo said ping."),
@@ -378,7 +273,7 @@ async fn agents_answer_as_tools_through_aimock_on_both_wires() {
 }
 
 /// One agent, `solo`, asked `input` with the `quick` retry policy.
-async fn solo(server: &Aimock, wire: ProviderKind, input: &str) -> (Bench, RunOutcome) {
+async fn solo(server: &Aimock, wire: ProviderKind, input: &str) -> (EngineBench, RunOutcome) {
     solo_with(server, wire, input, quick()).await
 }
 
@@ -388,10 +283,10 @@ async fn solo_with(
     wire: ProviderKind,
     input: &str,
     retry: RetryPolicy,
-) -> (Bench, RunOutcome) {
+) -> (EngineBench, RunOutcome) {
     let mut bench = bench(server, wire);
     bench.agent("solo", AgentKind::Basic, "Answer.", Some("model"));
-    let outcome = bench.run_with("solo", input, retry).await;
+    let outcome = bench.run("solo", input, retry).await;
     bench.assert_consistent(&outcome);
     (bench, outcome)
 }

@@ -2,116 +2,23 @@
 //! sends (system prompt, messages, tools, structured-output schema), the rows it writes, and how
 //! faults end (retried, or failed with runs, spans and messages consistent).
 
+#[path = "support/engine_bench.rs"]
+mod engine_bench;
 #[path = "support/scripted_llm.rs"]
 mod scripted_llm;
 
 use std::time::Duration;
 
-use agentloom::engine::{Engine, EngineConfig, RunOutcome, RunRequest};
+use agentloom::engine::RunOutcome;
 use agentloom::llm::RetryPolicy;
-use agentloom::model::{
-    AgentKind, AgentSpec, LinkKind, LlmConfigSpec, ProviderKind, RunOrigin, RunStatus, WorkflowSpec,
-};
-use agentloom::store::{LogFilter, Store};
+use agentloom::model::{AgentKind, LinkKind, ProviderKind, RunStatus};
+use agentloom::store::LogFilter;
+use engine_bench::{EngineBench, quick};
 use scripted_llm::{Answer, Reply, ScriptedLlm};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-/// A temporary database with one LLM config, `model`, pointing at `server` in `wire` format.
-struct Bench {
-    _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
-    store: Store,
-}
-
-fn bench(server: &ScriptedLlm, wire: ProviderKind) -> Bench {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("wire.db");
-    let mut store = Store::open(&path).expect("store");
-    let mut config = LlmConfigSpec::new("model", wire, "scripted-model");
-    config.base_url = Some(server.base_url());
-    config.input_price_per_mtok = Some(2.0);
-    config.output_price_per_mtok = Some(8.0);
-    store
-        .write("setup", |w| {
-            w.create_llm_config(&config)?;
-            w.create_llm_config(&LlmConfigSpec::new(
-                "offline",
-                ProviderKind::Passthrough,
-                "passthrough",
-            ))
-        })
-        .expect("configs");
-    Bench { _dir: dir, path, store }
-}
-
-impl Bench {
-    fn agent(&mut self, name: &str, kind: AgentKind, instruction: &str, llm: Option<&str>) {
-        let mut spec = AgentSpec::new(name, kind);
-        spec.instruction = instruction.into();
-        spec.llm = llm.map(str::to_owned);
-        self.store.write("agent", |w| w.create_agent(&spec)).expect("agent");
-    }
-
-    fn link(&mut self, parent: &str, child: &str, kind: LinkKind, properties: Value) {
-        let properties: Map<String, Value> = properties.as_object().cloned().unwrap_or_default();
-        self.store
-            .write("link", |w| w.create_link(parent, child, kind, None, &properties))
-            .expect("link");
-    }
-
-    fn workflow(&mut self, name: &str, root: &str) {
-        let spec = WorkflowSpec {
-            name: name.into(),
-            description: String::new(),
-            root: root.into(),
-            webhook_url: None,
-        };
-        self.store.write("workflow", |w| w.create_workflow(&spec)).expect("workflow");
-    }
-
-    async fn run(&self, target: &str, input: &str, retry: RetryPolicy) -> RunOutcome {
-        let engine = Engine::open(&self.path, EngineConfig { retry, ..EngineConfig::default() })
-            .expect("engine");
-        let request = RunRequest {
-            target: target.into(),
-            input: input.into(),
-            session: None,
-            origin: RunOrigin::Api,
-        };
-        engine.run(request).await.expect("run recorded")
-    }
-
-    /// Every span of the run has ended, and the run's tokens and cost are those of its model calls.
-    fn assert_consistent(&self, outcome: &RunOutcome) {
-        let (run, spans) = self
-            .store
-            .read(|r| Ok((r.run(outcome.run_id)?, r.spans(outcome.run_id)?)))
-            .expect("read");
-        assert_eq!(run.status, outcome.status);
-        for span in &spans {
-            assert!(
-                !matches!(span.status, RunStatus::Running | RunStatus::Queued | RunStatus::Waiting),
-                "span {} ({}) did not end",
-                span.id,
-                span.name
-            );
-        }
-        let calls = spans.iter().filter(|s| s.kind == agentloom::model::SpanKind::LlmCall);
-        let (input, output, cost) = calls.fold((0, 0, 0.0), |(i, o, c), s| {
-            (i + s.input_tokens, o + s.output_tokens, c + s.cost_usd)
-        });
-        assert_eq!((run.input_tokens, run.output_tokens), (input, output));
-        assert!((run.cost_usd - cost).abs() < 1e-12);
-    }
-}
-
-fn quick() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-        attempt_timeout: Duration::from_secs(5),
-    }
+fn bench(server: &ScriptedLlm, wire: ProviderKind) -> EngineBench {
+    EngineBench::new(&server.base_url(), wire, "scripted-model")
 }
 
 /// The text of a request's messages, in either wire format.
@@ -257,7 +164,10 @@ async fn agents_answer_as_tools_on_both_wires() {
     tools_on(ProviderKind::Anthropic).await;
 }
 
-async fn single_agent(script: Vec<Reply>, retry: RetryPolicy) -> (ScriptedLlm, Bench, RunOutcome) {
+async fn single_agent(
+    script: Vec<Reply>,
+    retry: RetryPolicy,
+) -> (ScriptedLlm, EngineBench, RunOutcome) {
     let server = ScriptedLlm::start(script).await;
     let mut bench = bench(&server, ProviderKind::OpenAi);
     bench.agent("solo", AgentKind::Basic, "Answer.", Some("model"));
