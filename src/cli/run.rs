@@ -59,6 +59,8 @@ pub(super) fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<ExitCode> 
             origin: RunOrigin::Cli,
         };
         let outcome = run_with_interrupt(&engine, request).await;
+        engine.close().await?;
+        // The watcher stops when the last sender of events is gone.
         drop(engine);
         let streamed = watcher.await.unwrap_or(false);
         outcome.map(|o| (o, streamed))
@@ -236,6 +238,7 @@ pub(super) fn chat(globals: &Globals, args: ChatArgs) -> anyhow::Result<ExitCode
             eprint!("> ");
         }
     }
+    runtime.block_on(engine.close())?;
     if let Some(id) = session {
         eprintln!("Session {id}; continue it with --session {id}.");
     }

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::EngineError;
-use crate::model::{Agent, Link, LinkKind, LlmConfig, LlmPurpose, Problem, Subject};
+use crate::model::{
+    Agent, GraphAgent, GraphLink, Link, LinkKind, LlmConfig, LlmPurpose, Problem, validate,
+};
 use crate::store::{Reader, RunTarget};
 
 /// Every agent reachable from the run's root, its links and the LLM configs.
@@ -37,14 +39,15 @@ impl Blueprint {
             links.entry(link.parent.clone()).or_default().push(link);
         }
         let reachable = reachable_from(&target.agent, &links);
-        let problems: Vec<Problem> = reader
-            .validate()?
-            .into_iter()
-            .filter(|p| match &p.subject {
-                Subject::Agent { name } => reachable.contains(name),
-                Subject::Link(link) => reachable.contains(&link.parent),
-            })
+        // Only what this run reaches is validated: a large file with other workflows costs nothing here.
+        let graph_agents: Vec<GraphAgent> =
+            reachable.iter().filter_map(|name| agents.get(name)).map(GraphAgent::of).collect();
+        let graph_links: Vec<GraphLink> = reachable
+            .iter()
+            .flat_map(|parent| links.get(parent).into_iter().flatten())
+            .map(GraphLink::of)
             .collect();
+        let problems: Vec<Problem> = validate(&graph_agents, &graph_links);
         if !problems.is_empty() {
             return Err(EngineError::NotReady { target: name.to_owned(), problems });
         }

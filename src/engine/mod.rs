@@ -126,6 +126,19 @@ impl Engine {
         DbLogLayer::new(self.shared.writer.clone(), min_level)
     }
 
+    /// Waits until every record sent so far is written, then folds the write-ahead log back into
+    /// the file, so that the next process starts on a clean file. Call it before the process exits.
+    pub async fn close(&self) -> Result<(), EngineError> {
+        self.shared.writer.flush().await?;
+        let store = self
+            .shared
+            .reader
+            .lock()
+            .map_err(|_| EngineError::WriterGone("reader poisoned".into()))?;
+        store.checkpoint()?;
+        Ok(())
+    }
+
     /// Events of every run from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<RunEvent> {
         self.shared.events.subscribe()

@@ -48,6 +48,11 @@ impl WriterHandle {
         Ok(WriterHandle { jobs })
     }
 
+    /// Waits until everything sent so far is committed.
+    pub async fn flush(&self) -> Result<(), EngineError> {
+        self.call(|_| Ok(())).await
+    }
+
     /// Runs `write` in the writer and waits until it is committed; returns what it returned.
     pub async fn call<T: Send + 'static>(
         &self,

@@ -19,6 +19,19 @@ pub struct GraphAgent {
     pub request_params: JsonObject,
 }
 
+impl GraphAgent {
+    /// `agent` as validation sees it.
+    pub fn of(agent: &super::agent::Agent) -> GraphAgent {
+        GraphAgent {
+            name: agent.spec.name.clone(),
+            kind: agent.spec.kind,
+            has_llm: agent.spec.llm.is_some(),
+            options: agent.spec.options.clone(),
+            request_params: agent.spec.request_params.clone(),
+        }
+    }
+}
+
 /// A link as validation sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct GraphLink {
@@ -26,6 +39,18 @@ pub struct GraphLink {
     pub child: String,
     pub kind: LinkKind,
     pub order: Option<i64>,
+}
+
+impl GraphLink {
+    /// `link` as validation sees it.
+    pub fn of(link: &super::link::Link) -> GraphLink {
+        GraphLink {
+            parent: link.parent.clone(),
+            child: link.child.clone(),
+            kind: link.kind,
+            order: link.sequence_order,
+        }
+    }
 }
 
 impl fmt::Display for GraphLink {

@@ -24,27 +24,8 @@ pub struct Counts {
 impl Reader<'_> {
     /// The agent graph as validation sees it.
     pub fn graph(&self) -> Result<(Vec<GraphAgent>, Vec<GraphLink>)> {
-        let agents = self
-            .agents()?
-            .into_iter()
-            .map(|agent| GraphAgent {
-                has_llm: agent.spec.llm.is_some(),
-                name: agent.spec.name,
-                kind: agent.spec.kind,
-                options: agent.spec.options,
-                request_params: agent.spec.request_params,
-            })
-            .collect();
-        let links = self
-            .links()?
-            .into_iter()
-            .map(|link| GraphLink {
-                parent: link.parent,
-                child: link.child,
-                kind: link.kind,
-                order: link.sequence_order,
-            })
-            .collect();
+        let agents = self.agents()?.iter().map(GraphAgent::of).collect();
+        let links = self.links()?.iter().map(GraphLink::of).collect();
         Ok((agents, links))
     }
 

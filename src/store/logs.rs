@@ -74,7 +74,7 @@ impl Writer<'_> {
             None => None,
         };
         let data = log.data.as_ref().map(serde_json::Value::to_string);
-        self.conn().execute(
+        self.exec(
             "INSERT INTO logs (level, target, message, data, session_id, run_id, span_id, agent_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![

@@ -84,7 +84,7 @@ impl Writer<'_> {
             })?,
             None => None,
         };
-        self.conn().execute(
+        self.exec(
             "INSERT INTO messages (session_id, sequence_number, run_id, span_id, agent_id, role, content, model,
                                    input_tokens, output_tokens, latency_ms, tool_call_id, tool_name)
              VALUES (?1, (SELECT ifnull(max(sequence_number) + 1, 0) FROM messages WHERE session_id = ?1),

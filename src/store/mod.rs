@@ -80,6 +80,12 @@ impl Store {
         Ok(self.conn.pragma_query_value(None, "data_version", |row| row.get(0))?)
     }
 
+    /// Folds the write-ahead log back into the file (as far as readers allow) and truncates it.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Whether the file is read-only, so that every write is refused.
     pub fn is_read_only(&self) -> bool {
         self.read_only
@@ -159,6 +165,11 @@ impl<'t> Deref for Writer<'t> {
 impl Reader<'_> {
     fn conn(&self) -> &Connection {
         self.tx
+    }
+
+    /// Runs `sql` (an insert or update) through the statement cache: hot writes compile once.
+    fn exec(&self, sql: &str, params: impl Params) -> Result<usize> {
+        Ok(self.conn().prepare_cached(sql)?.execute(params)?)
     }
 
     /// Every row `sql` returns, each turned into a `T` by `map`.

@@ -103,7 +103,7 @@ impl Writer<'_> {
             None => None,
         };
         let agent = self.agent_id(&target.agent)?;
-        self.conn().execute(
+        self.exec(
             "INSERT INTO sessions (workflow_id, agent_id, title) VALUES (?1, ?2, ?3)",
             params![workflow, agent, title],
         )?;
@@ -126,7 +126,7 @@ impl Writer<'_> {
         let agent = self.agent_id(&target.agent)?;
         let name = target.workflow.as_deref().unwrap_or(&target.agent);
         let revision = self.current_revision()?;
-        self.conn().execute(
+        self.exec(
             "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
                                status, origin, started_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -137,7 +137,7 @@ impl Writer<'_> {
 
     /// Moves a run that is still going to `status` (running or waiting).
     pub fn set_run_status(&self, run: i64, status: RunStatus) -> Result<()> {
-        self.conn().execute(
+        self.exec(
             "UPDATE runs SET status = ?2 WHERE id = ?1 AND status IN ('queued', 'running', 'waiting')",
             params![run, status.as_str()],
         )?;
@@ -152,7 +152,7 @@ impl Writer<'_> {
         output: Option<&str>,
         error: Option<&str>,
     ) -> Result<()> {
-        self.conn().execute(
+        self.exec(
             "UPDATE runs SET status = ?2, output = ?3, error = ?4,
                     ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
                     input_tokens = (SELECT ifnull(sum(input_tokens), 0) FROM spans

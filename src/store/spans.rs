@@ -72,7 +72,7 @@ impl Writer<'_> {
         let agent = self.first("SELECT id FROM agents WHERE name = ?1", [&span.agent], |row| {
             row.get::<_, i64>(0)
         })?;
-        self.conn().execute(
+        self.exec(
             "INSERT INTO spans (run_id, parent_span_id, agent_id, agent_name, kind, name, position, status, input,
                                 attributes, started_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6,
@@ -94,7 +94,7 @@ impl Writer<'_> {
 
     /// Moves a span that is still going to `status` (running or waiting).
     pub fn set_span_status(&self, span: i64, status: RunStatus) -> Result<()> {
-        self.conn().execute(
+        self.exec(
             "UPDATE spans SET status = ?2 WHERE id = ?1 AND status IN ('queued', 'running', 'waiting')",
             params![span, status.as_str()],
         )?;
@@ -103,7 +103,7 @@ impl Writer<'_> {
 
     /// Ends a span; `end.attributes` are merged over the ones it started with.
     pub fn finish_span(&self, span: i64, end: &SpanEnd) -> Result<()> {
-        self.conn().execute(
+        self.exec(
             "UPDATE spans SET status = ?2, output = ?3, error = ?4, attributes = json_patch(attributes, ?5),
                     input_tokens = ?6, output_tokens = ?7, cost_usd = ?8, duration_ms = ?9,
                     ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
