@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = agentloom::cli::Cli::parse();
     #[cfg(feature = "gui")]
     if cli.command.is_none() {
@@ -18,6 +19,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `agentloom runs list | head` closes the pipe early: that ends the output, it is not a crash.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(|message| message.contains("Broken pipe")) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// With no subcommand, the desktop app opens (on `--db`, else the last file, else the default one).
