@@ -125,6 +125,8 @@ pub enum Edit {
 /// Applies `edit`; says what it did, or why it was refused.
 pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
     let result = match edit {
+        Edit::ImportYaml { path } => return import_yaml_file(store, &path),
+        Edit::ImportMcpServers { json } => return import_mcp_block(store, &json),
         Edit::Undo => store.write("undoing", |w| step_journal(w, true)),
         Edit::Redo => store.write("redoing", |w| step_journal(w, false)),
         edit => store.write("editing", |w| {
@@ -138,6 +140,27 @@ pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
         }),
     };
     result.map_err(|error| error.to_string())
+}
+
+/// Imports a workflow YAML file, all or nothing, as `agentloom import` does (not undoable).
+fn import_yaml_file(store: &mut Store, path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let report = crate::interchange::import_yaml(store, &text).map_err(|e| e.to_string())?;
+    let changed =
+        report.changes.iter().filter(|c| c.outcome != crate::store::Outcome::Unchanged).count();
+    Ok(format!("Imported {} ({changed} changes).", path.display()))
+}
+
+/// Adds the servers of a pasted `mcpServers` block, as `agentloom mcp import` does (not undoable).
+fn import_mcp_block(store: &mut Store, json: &str) -> Result<String, String> {
+    let (parsed, _) =
+        crate::interchange::import_mcp_servers(store, json).map_err(|e| e.to_string())?;
+    let names: Vec<&str> = parsed.servers.iter().map(|s| s.name.as_str()).collect();
+    let mut message = format!("Imported MCP servers: {}.", names.join(", "));
+    for note in parsed.notes {
+        message.push_str(&format!(" Note: {note}."));
+    }
+    Ok(message)
 }
 
 fn invalid(message: String) -> crate::store::StoreError {
@@ -303,22 +326,6 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
                 Some(Edit::CreateWorkflow { name: name.clone() }),
             )
         }
-        Edit::ImportYaml { path } => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-            let bundle =
-                crate::interchange::parse_yaml(&text).map_err(|e| invalid(e.to_string()))?;
-            let existing = crate::interchange::existing_names(w)?;
-            let set = crate::interchange::to_definitions(&bundle, &existing)
-                .map_err(|e| invalid(e.to_string()))?;
-            let report = w.put_definitions(&set, crate::model::ServerOrigin::Import)?;
-            let changed = report
-                .changes
-                .iter()
-                .filter(|c| c.outcome != crate::store::Outcome::Unchanged)
-                .count();
-            (format!("Imported {} ({changed} changes).", path.display()), None)
-        }
         Edit::ExportYaml { workflow, path } => {
             let yaml =
                 crate::interchange::export_yaml(w, workflow).map_err(|e| invalid(e.to_string()))?;
@@ -349,19 +356,7 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
             let inverse = Edit::SaveLlmConfig { previous: None, spec: Box::new(before) };
             (format!("Deleted LLM config \"{name}\"."), Some(inverse))
         }
-        Edit::ImportMcpServers { json } => {
-            let parsed =
-                crate::interchange::parse_mcp_servers(json).map_err(|e| invalid(e.to_string()))?;
-            for server in &parsed.servers {
-                w.put_mcp_server(server, crate::model::ServerOrigin::Import)?;
-            }
-            let names: Vec<&str> = parsed.servers.iter().map(|s| s.name.as_str()).collect();
-            let mut message = format!("Imported MCP servers: {}.", names.join(", "));
-            for note in parsed.notes {
-                message.push_str(&format!(" Note: {note}."));
-            }
-            (message, None)
-        }
+        Edit::ImportYaml { .. } | Edit::ImportMcpServers { .. } => (String::new(), None),
         Edit::Undo | Edit::Redo => (String::new(), None),
     })
 }
@@ -572,5 +567,24 @@ mod tests {
         assert_eq!(order(&store), Some((Some(5), 1)));
         apply(&mut store, Edit::Undo).expect("undo");
         assert_eq!(order(&store), Some((Some(1), 0)));
+    }
+
+    #[test]
+    fn export_then_import_through_the_window_changes_nothing() {
+        let (dir, path) = database();
+        let mut store = Store::open(&path).expect("store");
+        let file = dir.path().join("chain.yaml");
+        let exported = apply(
+            &mut store,
+            Edit::ExportYaml { workflow: "writing_chain".into(), path: file.clone() },
+        );
+        assert!(exported.expect("export").starts_with("Exported \"writing_chain\""));
+        let imported = apply(&mut store, Edit::ImportYaml { path: file }).expect("import");
+        assert!(imported.ends_with("(0 changes)."), "{imported}");
+        let block =
+            r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}}}"#;
+        let added =
+            apply(&mut store, Edit::ImportMcpServers { json: block.into() }).expect("servers");
+        assert_eq!(added, "Imported MCP servers: fetch.");
     }
 }
