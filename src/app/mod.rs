@@ -59,7 +59,11 @@ pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|error| anyhow::anyhow!("the window could not open: {error}"))
+    .map_err(|error| {
+        anyhow::anyhow!(
+            "the window could not open: {error}\n(without a display, the CLI does everything: agentloom --help; agentloom db info shows the database)"
+        )
+    })
 }
 
 /// The window's state: connections, the current view, and what the user is doing.
