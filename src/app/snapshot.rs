@@ -40,6 +40,7 @@ impl Snapshot {
                 }
                 None => (Vec::new(), BTreeMap::new()),
             };
+            let llm_specs: Vec<LlmConfigSpec> = r.llm_configs()?.into_iter().map(|c| c.spec).collect();
             Ok(Snapshot {
                 workflows,
                 workflow: open,
@@ -48,8 +49,8 @@ impl Snapshot {
                 positions,
                 links: r.links()?,
                 problems: r.validate()?,
-                llm_configs: r.llm_configs()?.into_iter().map(|c| c.spec.name).collect(),
-                llm_specs: r.llm_configs()?.into_iter().map(|c| c.spec).collect(),
+                llm_configs: llm_specs.iter().map(|c| c.name.clone()).collect(),
+                llm_specs,
                 mcp_servers: r
                     .mcp_servers()?
                     .into_iter()
