@@ -40,7 +40,8 @@ impl Snapshot {
                 }
                 None => (Vec::new(), BTreeMap::new()),
             };
-            let llm_specs: Vec<LlmConfigSpec> = r.llm_configs()?.into_iter().map(|c| c.spec).collect();
+            let llm_specs: Vec<LlmConfigSpec> =
+                r.llm_configs()?.into_iter().map(|c| c.spec).collect();
             Ok(Snapshot {
                 workflows,
                 workflow: open,
