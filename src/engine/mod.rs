@@ -30,7 +30,6 @@ pub use error::EngineError;
 pub use events::RunEvent;
 pub use invoke::Spent;
 pub use logging::DbLogLayer;
-pub use template::render;
 
 use context::{RunContext, Shared};
 use invoke::{InvokeOptions, invoke};

@@ -53,7 +53,7 @@ pub enum Outcome {
 /// One AgentLoom database: a connection and where it came from.
 pub struct Store {
     conn: Connection,
-    path: Option<PathBuf>,
+    path: PathBuf,
     read_only: bool,
 }
 
@@ -61,17 +61,12 @@ impl Store {
     /// Opens (creating or upgrading as needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Store> {
         let (conn, read_only) = open::open_file(path)?;
-        Ok(Store { conn, path: Some(path.to_owned()), read_only })
+        Ok(Store { conn, path: path.to_owned(), read_only })
     }
 
-    /// A private database in memory, at the current schema.
-    pub fn open_in_memory() -> Result<Store> {
-        Ok(Store { conn: open::open_memory()?, path: None, read_only: false })
-    }
-
-    /// The file this store reads and writes, if it is not in memory.
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+    /// The file this store reads and writes.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// A number that changes whenever another connection (another process, sqlite3) commits
@@ -108,8 +103,7 @@ impl Store {
         f: impl FnOnce(&Writer<'_>) -> Result<T>,
     ) -> Result<T> {
         if self.read_only {
-            let path = self.path.clone().unwrap_or_default();
-            return Err(StoreError::ReadOnly { path, action });
+            return Err(StoreError::ReadOnly { path: self.path.clone(), action });
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&Writer { reader: Reader { tx: &tx } })?;

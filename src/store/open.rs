@@ -103,14 +103,6 @@ pub(super) fn open_file(path: &Path) -> Result<(Connection, bool)> {
     Ok((conn, read_only))
 }
 
-/// Opens a private in-memory database at the current schema.
-pub(super) fn open_memory() -> Result<Connection> {
-    let mut conn = Connection::open_in_memory()?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    migrate_to(&mut conn, SCHEMA_VERSION)?;
-    Ok(conn)
-}
-
 fn header_facts(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
     let app_id = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
     let version = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
