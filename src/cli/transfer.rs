@@ -97,16 +97,21 @@ fn parse_model(text: &str) -> Result<(crate::model::ProviderKind, String), Strin
 
 fn summary(report: &ImportReport) -> String {
     format!(
-        "{} created, {} updated, {} unchanged",
+        "{} created, {} updated, {} removed, {} unchanged",
         report.count(Outcome::Created),
         report.count(Outcome::Updated),
+        report.count(Outcome::Removed),
         report.count(Outcome::Unchanged)
     )
 }
 
 fn print_changes(report: &ImportReport) {
     for change in report.changes.iter().filter(|c| c.outcome != Outcome::Unchanged) {
-        let verb = if change.outcome == Outcome::Created { "created" } else { "updated" };
+        let verb = match change.outcome {
+            Outcome::Created => "created",
+            Outcome::Removed => "removed",
+            Outcome::Updated | Outcome::Unchanged => "updated",
+        };
         println!("  {verb} {} {}", change.what, change.name);
     }
     if !report.untrusted_servers.is_empty() {

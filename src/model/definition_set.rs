@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::agent::{AgentMcpServer, AgentSpec, JsonObject, LlmOverride};
-use super::link::LinkKind;
+use super::link::{Link, LinkKind};
 use super::llm_config::LlmConfigSpec;
 use super::mcp_server::McpServerSpec;
 use super::workflow::{NodePosition, WorkflowSpec};
@@ -39,8 +39,8 @@ pub struct LinkSpec {
 }
 
 impl LinkSpec {
-    /// Whether `self` and `other` are the same link (same child, kind and place), whatever their properties.
-    pub fn same_place(&self, other: &LinkSpec) -> bool {
-        self.child == other.child && self.kind == other.kind && self.order == other.order
+    /// Whether `link` (a stored row) is this link: same child, kind and place, whatever its properties.
+    pub fn is(&self, link: &Link) -> bool {
+        self.child == link.child && self.kind == link.kind && self.order == link.sequence_order
     }
 }

@@ -132,43 +132,31 @@ impl Writer<'_> {
                     report.untrusted_servers.push(server.name.clone());
                 }
             }
-            let mut removed_links = 0;
             for agent in &set.agents {
-                for stale in self.links_of(&agent.spec.name).unwrap_or_default() {
-                    let stale_spec = LinkSpec {
-                        child: stale.child.clone(),
-                        kind: stale.kind,
-                        order: stale.sequence_order,
-                        properties: stale.properties.clone(),
-                    };
-                    if !agent.links.iter().any(|l| l.same_place(&stale_spec)) {
+                for stale in self.links_of(&agent.spec.name)? {
+                    if !agent.links.iter().any(|l| l.is(&stale)) {
                         self.conn().execute("DELETE FROM agent_links WHERE id = ?1", [stale.id])?;
-                        removed_links += 1;
+                        let name = format!("{} -{}-> {}", stale.parent, stale.kind, stale.child);
+                        report.record("link", name, Outcome::Removed);
                     }
                 }
             }
             for agent in &set.agents {
-                let outcome = match self.find_agent(&agent.spec.name)? {
+                let name = agent.spec.name.as_str();
+                let current = self.find_agent(name)?;
+                self.save_agent_row(current.as_ref().map(|c| c.id), &agent.spec)?;
+                self.set_agent_llm_overrides(name, &agent.llm_overrides)?;
+                self.set_agent_mcp_servers(name, &agent.mcp_servers)?;
+                let outcome = match current {
                     Some(current) => {
-                        self.save_agent_row(Some(current.id), &agent.spec)?;
-                        self.set_agent_llm_overrides(&agent.spec.name, &agent.llm_overrides)?;
-                        self.set_agent_mcp_servers(&agent.spec.name, &agent.mcp_servers)?;
                         self.outcome_of_update("agents", current.id, current.version)?
                     }
-                    None => {
-                        self.save_agent_row(None, &agent.spec)?;
-                        self.set_agent_llm_overrides(&agent.spec.name, &agent.llm_overrides)?;
-                        self.set_agent_mcp_servers(&agent.spec.name, &agent.mcp_servers)?;
-                        Outcome::Created
-                    }
+                    None => Outcome::Created,
                 };
-                report.record("agent", &agent.spec.name, outcome);
+                report.record("agent", name, outcome);
             }
             for agent in &set.agents {
                 self.put_links(agent, &mut report)?;
-            }
-            for _ in 0..removed_links {
-                report.record("link", "(removed)", Outcome::Updated);
             }
             report.record("workflow", &set.workflow.name, self.put_workflow(&set.workflow)?);
             self.set_layout(&set.workflow.name, &set.layout)?;
@@ -181,9 +169,7 @@ impl Writer<'_> {
         let existing = self.links_of(&agent.spec.name)?;
         for link in &agent.links {
             let name = format!("{} -{}-> {}", agent.spec.name, link.kind, link.child);
-            let current = existing.iter().find(|l| {
-                l.child == link.child && l.kind == link.kind && l.sequence_order == link.order
-            });
+            let current = existing.iter().find(|l| link.is(l));
             let outcome = match current {
                 Some(current) if current.properties == link.properties => Outcome::Unchanged,
                 Some(current) => self.update_link(current.id, link.order, &link.properties)?,

@@ -48,6 +48,7 @@ pub enum Outcome {
     Created,
     Updated,
     Unchanged,
+    Removed,
 }
 
 /// One AgentLoom database: a connection and where it came from.
