@@ -8,6 +8,7 @@ mod llm_config;
 mod mcp_server;
 mod names;
 mod records;
+mod run_diff;
 mod runtime;
 mod secret;
 mod settings;
@@ -24,6 +25,7 @@ pub use mcp_server::{
 };
 pub use names::{MAX_NAME_LEN, check_name, check_url};
 pub use records::{ContentPart, HumanInputRequest, LogRecord, Message, Run, Session, Span};
+pub use run_diff::{RunDiff, RunSide, SpanDiff, SpanSide};
 pub use runtime::{
     HumanInputSource, HumanInputStatus, LogLevel, Role, RunOrigin, RunStatus, SessionStatus,
     SpanKind,

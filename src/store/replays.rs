@@ -1,0 +1,97 @@
+//! What replaying a run needs from the rows: where a span sits in its run's tree, the session a
+//! replay runs in (with the source session's variables), the link from a replay to its source, and
+//! the conversation an agent had before a given run.
+
+use rusqlite::params;
+
+use super::error::{Result, StoreError};
+use super::{Reader, Writer};
+use crate::model::Message;
+
+/// Where a replay came from: the run it replays and the span it re-ran from, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReplaySource {
+    pub run_id: i64,
+    pub from_span_id: Option<i64>,
+}
+
+impl Reader<'_> {
+    /// The positions among siblings from the run's root span down to span `id`: its place in the
+    /// run's tree, which is the same in every run that took the same steps.
+    pub fn span_path(&self, id: i64) -> Result<Vec<i64>> {
+        let sql = "WITH RECURSIVE up(id, parent, position, depth) AS (
+                       SELECT id, parent_span_id, position, 0 FROM spans WHERE id = ?1
+                       UNION ALL
+                       SELECT s.id, s.parent_span_id, s.position, up.depth + 1
+                       FROM spans s JOIN up ON s.id = up.parent)
+                   SELECT position FROM up ORDER BY depth DESC";
+        let path: Vec<i64> = self.all(sql, [id], |row| row.get(0))?;
+        if path.is_empty() {
+            return Err(StoreError::NotFound { what: "span", name: id.to_string() });
+        }
+        Ok(path)
+    }
+
+    /// The run `run` replays, and the span it re-ran from; `None` for a run that is no replay.
+    pub fn replay_source(&self, run: i64) -> Result<Option<ReplaySource>> {
+        self.run(run)?;
+        let sql = "SELECT replay_of_run_id, replay_from_span_id FROM runs WHERE id = ?1";
+        let found = self.first(sql, [run], |row| {
+            Ok((row.get::<_, Option<i64>>(0)?, row.get::<_, Option<i64>>(1)?))
+        })?;
+        Ok(found
+            .and_then(|(of, from)| of.map(|run_id| ReplaySource { run_id, from_span_id: from })))
+    }
+
+    /// The messages of `agent` in `session` that came before run `run`: what the agent remembered
+    /// when that run started.
+    pub fn agent_history_before(
+        &self,
+        session: i64,
+        agent: &str,
+        run: i64,
+    ) -> Result<Vec<Message>> {
+        let before = self.first(
+            "SELECT ifnull(min(sequence_number), 9223372036854775807) FROM messages WHERE run_id = ?1",
+            [run],
+            |row| row.get::<_, i64>(0),
+        )?;
+        let messages = self.agent_history(session, agent)?;
+        Ok(messages.into_iter().filter(|m| Some(m.sequence_number) < before).collect())
+    }
+}
+
+impl Writer<'_> {
+    /// Opens a session for a replay of a run in `source`: the same workflow or agent and the same
+    /// variables, but none of its messages, so that replaying never adds to the source's conversation.
+    pub fn create_replay_session(&self, source: i64, title: &str) -> Result<i64> {
+        self.session(source)?;
+        self.exec(
+            "INSERT INTO sessions (workflow_id, agent_id, title, variables)
+             SELECT workflow_id, agent_id, ?2, variables FROM sessions WHERE id = ?1",
+            params![source, title],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Marks run `run` as a replay of `source`, re-run from span `from` when given; the span must
+    /// belong to the source run.
+    pub fn mark_replay(&self, run: i64, source: i64, from: Option<i64>) -> Result<()> {
+        self.run(source)?;
+        if let Some(span) = from {
+            let owner = self.first("SELECT run_id FROM spans WHERE id = ?1", [span], |row| {
+                row.get::<_, i64>(0)
+            })?;
+            if owner != Some(source) {
+                return Err(StoreError::Invalid(format!(
+                    "span {span} is not a step of run {source}"
+                )));
+            }
+        }
+        self.exec(
+            "UPDATE runs SET replay_of_run_id = ?2, replay_from_span_id = ?3 WHERE id = ?1",
+            params![run, source, from],
+        )?;
+        Ok(())
+    }
+}
