@@ -11,6 +11,7 @@ use egui_snarl::ui::{PinInfo, SnarlViewer};
 use egui_snarl::{InPin, InPinId, NodeId, OutPin, OutPinId, Snarl};
 
 use super::edits::Edit;
+use super::runs::{AgentProgress, NodeStatus};
 use super::snapshot::Snapshot;
 use crate::model::{AgentKind, NodePosition};
 
@@ -149,6 +150,8 @@ pub struct Viewer<'a> {
     pub clicked: Option<String>,
     /// The zoom of the view this frame; zoomed far out, nodes drop their small print.
     pub scale: f32,
+    /// Each agent's part in the run being watched, if any.
+    pub progress: Option<&'a BTreeMap<String, AgentProgress>>,
 }
 
 /// Below this zoom, pin labels and node bodies are not drawn: they would be unreadable, and
@@ -172,6 +175,31 @@ fn fitting(snarl: &Snarl<AgentNode>, screen: egui::Rect) -> Option<egui::emath::
         (screen.width() / bounds.width()).min(screen.height() / bounds.height()).clamp(0.2, 1.0);
     let translation = screen.center().to_vec2() - bounds.center().to_vec2() * scale;
     Some(egui::emath::TSTransform::new(translation, scale))
+}
+
+/// What a node shows of its agent's part in the watched run: its status (a spinner while it runs)
+/// and its tokens so far. An agent the run has not reached shows as queued.
+fn run_badge(ui: &mut Ui, progress: Option<&AgentProgress>) {
+    let progress = progress.cloned().unwrap_or_default();
+    let (mark, color, meaning) = match progress.status {
+        NodeStatus::Queued => ("◌", Color32::from_gray(150), "Queued: not reached (yet)"),
+        NodeStatus::Running => ("", Color32::from_rgb(100, 150, 230), "Running"),
+        NodeStatus::Waiting => ("✋", Color32::from_rgb(230, 170, 40), "Waiting for your answer"),
+        NodeStatus::Done => ("✔", Color32::from_rgb(90, 180, 90), "Done"),
+        NodeStatus::Failed => ("✖", Color32::from_rgb(220, 90, 90), "Failed: see the Trace tab"),
+        NodeStatus::Cancelled => ("■", Color32::from_gray(150), "Cancelled"),
+    };
+    let tokens = progress.live_tokens();
+    let text = if tokens > 0 { format!("{mark} {tokens} tok") } else { mark.to_owned() };
+    let response = ui
+        .horizontal(|ui| {
+            if progress.status == NodeStatus::Running {
+                ui.add(egui::Spinner::new().size(12.0).color(color));
+            }
+            ui.label(RichText::new(text.trim()).color(color).small())
+        })
+        .response;
+    response.on_hover_text(format!("{meaning}; {tokens} tokens"));
 }
 
 impl SnarlViewer<AgentNode> for Viewer<'_> {
@@ -218,6 +246,9 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
                         .color(kind_color(AgentKind::Chain)),
                 )
                 .on_hover_text("Its place in the chain that runs it");
+            }
+            if let Some(progress) = self.progress {
+                run_badge(ui, progress.get(&agent.name));
             }
             if agent.problems > 0 {
                 ui.label(

@@ -8,6 +8,7 @@ mod edits;
 mod inspector;
 mod panels;
 mod restore;
+mod runs;
 mod settings;
 mod snapshot;
 mod worker;
@@ -23,7 +24,7 @@ use inspector::Inspector;
 use snapshot::Snapshot;
 use worker::Worker;
 
-use crate::store::Store;
+use crate::store::{DesignStamp, Store};
 
 /// How often the window looks for writes by other processes.
 const POLL: Duration = Duration::from_millis(250);
@@ -74,6 +75,10 @@ pub struct AgentLoomApp {
     snapshot: Snapshot,
     canvas: Canvas,
     data_version: i64,
+    /// Another connection wrote the file since the last frame.
+    data_changed: bool,
+    /// What the canvas was built from: definitions and layout (runs do not change it).
+    design: DesignStamp,
     last_poll: Instant,
     reload: bool,
     workflow: Option<String>,
@@ -95,6 +100,10 @@ pub struct AgentLoomApp {
     finder: Option<String>,
     /// The runtime that async work (an LLM config's test call, runs) goes to; built by `run`.
     runtime: tokio::runtime::Handle,
+    /// Runs: the engine, live progress, and what the run panels show.
+    runs: runs::Runs,
+    /// The agent inspected at the last frame, to follow a new selection into the trace.
+    followed: Option<String>,
 }
 
 impl AgentLoomApp {
@@ -114,7 +123,10 @@ impl AgentLoomApp {
         let snapshot = Snapshot::load(&store, workflow.as_deref())?;
         let workflow = snapshot.workflow.as_ref().map(|w| w.spec.name.clone());
         Ok(AgentLoomApp {
+            runs: runs::Runs::open(&path, runtime.clone(), ctx),
             data_version: store.data_version()?,
+            data_changed: false,
+            design: store.read(|r| r.design_stamp())?,
             canvas: Canvas::build(&snapshot),
             snapshot,
             path,
@@ -134,6 +146,7 @@ impl AgentLoomApp {
             selection: Vec::new(),
             clipboard: Vec::new(),
             finder: None,
+            followed: None,
             runtime,
         })
     }
@@ -149,7 +162,23 @@ impl AgentLoomApp {
         self.fit = true;
     }
 
+    /// Whether definitions or the layout changed since the canvas was built (a run writing its
+    /// rows does not rebuild the canvas).
+    fn design_changed(&mut self) -> bool {
+        match self.store.read(|r| r.design_stamp()) {
+            Ok(stamp) if stamp == self.design => false,
+            Ok(stamp) => {
+                self.design = stamp;
+                true
+            }
+            Err(_) => true,
+        }
+    }
+
     fn reload_now(&mut self) {
+        if let Ok(stamp) = self.store.read(|r| r.design_stamp()) {
+            self.design = stamp;
+        }
         match Snapshot::load(&self.store, self.workflow.as_deref()) {
             Ok(snapshot) => {
                 self.workflow = snapshot.workflow.as_ref().map(|w| w.spec.name.clone());
@@ -181,11 +210,25 @@ impl eframe::App for AgentLoomApp {
                 && version != self.data_version
             {
                 self.data_version = version;
-                self.reload = true;
+                self.data_changed = true;
             }
+        }
+        let data_changed = std::mem::take(&mut self.data_changed);
+        if data_changed && self.design_changed() {
+            self.reload = true;
         }
         if self.reload {
             self.reload_now();
+        }
+        let said = self.runs.logic(&self.store, self.workflow.as_deref(), data_changed);
+        if let Some(last) = said.into_iter().last() {
+            self.notice = Some(last);
+        }
+        if self.selected != self.followed {
+            self.followed = self.selected.clone();
+            if let Some(agent) = &self.selected {
+                self.runs.follow_agent(agent);
+            }
         }
         ctx.request_repaint_after(POLL);
     }
@@ -194,13 +237,15 @@ impl eframe::App for AgentLoomApp {
         self.shortcuts(ui);
         panels::top_bar(self, ui);
         panels::status_bar(self, ui);
-        panels::problems(self, ui);
+        runs::bottom_panel(self, ui);
         panels::palette(self, ui);
         inspector::panel(self, ui);
         egui::CentralPanel::default().show(ui, |ui| self.canvas_ui(ui));
         panels::confirm_delete(self, ui);
         settings::window(self, ui.ctx());
         panels::finder(self, ui);
+        runs::run_dialog(&mut self.runs, ui.ctx(), self.workflow.as_deref());
+        runs::questions_window(&mut self.runs, ui.ctx());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -269,6 +314,7 @@ impl AgentLoomApp {
         let fit_into = (self.fit && !self.reload).then(|| ui.max_rect());
         self.fit &= self.reload;
         let mut viewer = Viewer {
+            progress: self.runs.progress(),
             edits: &mut edits,
             notice: &mut notice,
             confirm_delete: &mut self.confirm_delete,

@@ -1,5 +1,5 @@
 //! The panels around the canvas: the top bar (file, workflow, validation, run), the palette of
-//! kinds and agents, the problems list, the status line and the delete confirmation.
+//! kinds and agents, the problems tab, the status line and the delete confirmation.
 
 use eframe::egui;
 use eframe::egui::{Color32, RichText};
@@ -14,16 +14,21 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.heading("AgentLoom");
             ui.separator();
-            let file = app.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            let file =
+                app.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
             ui.label(RichText::new(file).monospace()).on_hover_text(app.path.display().to_string());
-            let open = ui.button("Open…").on_hover_text("Open or create another database file").clicked();
+            let open =
+                ui.button("Open…").on_hover_text("Open or create another database file").clicked();
             if open
-                && let Some(path) =
-                    rfd::FileDialog::new().add_filter("AgentLoom database", &["db", "sqlite"]).pick_file()
+                && let Some(path) = rfd::FileDialog::new()
+                    .add_filter("AgentLoom database", &["db", "sqlite"])
+                    .pick_file()
             {
                 match AgentLoomApp::open(ui.ctx(), app.runtime.clone(), path, None) {
                     Ok(opened) => *app = opened,
-                    Err(error) => app.notice = Some((format!("Cannot open that file: {error}"), true)),
+                    Err(error) => {
+                        app.notice = Some((format!("Cannot open that file: {error}"), true))
+                    }
                 }
                 return;
             }
@@ -33,7 +38,13 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             let mut chosen = None;
             egui::ComboBox::from_id_salt("workflow").selected_text(&current).show_ui(ui, |ui| {
                 for workflow in &app.snapshot.workflows {
-                    if ui.selectable_label(Some(&workflow.spec.name) == app.workflow.as_ref(), &workflow.spec.name).clicked() {
+                    if ui
+                        .selectable_label(
+                            Some(&workflow.spec.name) == app.workflow.as_ref(),
+                            &workflow.spec.name,
+                        )
+                        .clicked()
+                    {
                         chosen = Some(workflow.spec.name.clone());
                     }
                 }
@@ -41,14 +52,26 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             if let Some(name) = chosen {
                 app.open_workflow(name);
             }
-            if ui.button("+ Workflow").on_hover_text("A new workflow with one basic agent").clicked() {
-                let taken: Vec<&str> = app.snapshot.workflows.iter().map(|w| w.spec.name.as_str()).collect();
-                let name = (1..).map(|n| format!("workflow_{n}")).find(|n| !taken.contains(&n.as_str())).unwrap_or_default();
+            if ui
+                .button("+ Workflow")
+                .on_hover_text("A new workflow with one basic agent")
+                .clicked()
+            {
+                let taken: Vec<&str> =
+                    app.snapshot.workflows.iter().map(|w| w.spec.name.as_str()).collect();
+                let name = (1..)
+                    .map(|n| format!("workflow_{n}"))
+                    .find(|n| !taken.contains(&n.as_str()))
+                    .unwrap_or_default();
                 app.send(Edit::CreateWorkflow { name: name.clone() });
                 app.workflow = Some(name);
             }
-            if ui.button("Import…").on_hover_text("Read a workflow YAML file into this database").clicked()
-                && let Some(path) = rfd::FileDialog::new().add_filter("Workflow", &["yaml", "yml"]).pick_file()
+            if ui
+                .button("Import…")
+                .on_hover_text("Read a workflow YAML file into this database")
+                .clicked()
+                && let Some(path) =
+                    rfd::FileDialog::new().add_filter("Workflow", &["yaml", "yml"]).pick_file()
             {
                 app.send(Edit::ImportYaml { path });
             }
@@ -66,13 +89,18 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             if ui.button("Undo").on_hover_text("Undo the last edit (Ctrl+Z)").clicked() {
                 app.send(Edit::Undo);
             }
-            if ui.button("Redo").on_hover_text("Redo the last undone edit (Ctrl+Shift+Z)").clicked() {
+            if ui.button("Redo").on_hover_text("Redo the last undone edit (Ctrl+Shift+Z)").clicked()
+            {
                 app.send(Edit::Redo);
             }
             if let Some(workflow) = app.workflow.clone()
-                && ui.button("Arrange").on_hover_text("Lay the nodes out left to right by depth (undoable)").clicked()
+                && ui
+                    .button("Arrange")
+                    .on_hover_text("Lay the nodes out left to right by depth (undoable)")
+                    .clicked()
             {
-                let positions = super::canvas::layered_positions(&app.snapshot).into_iter().collect();
+                let positions =
+                    super::canvas::layered_positions(&app.snapshot).into_iter().collect();
                 app.send(Edit::MoveNodes { workflow, positions });
             }
             if ui.button("Fit").on_hover_text("Zoom to fit every node").clicked() {
@@ -83,10 +111,14 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             if problems == 0 {
                 ui.label(RichText::new("✔ ready to run").color(Color32::from_rgb(90, 180, 90)));
             } else {
-                ui.label(RichText::new(format!("⚠ {problems} problems")).color(Color32::from_rgb(230, 170, 40)));
+                ui.label(
+                    RichText::new(format!("⚠ {problems} problems"))
+                        .color(Color32::from_rgb(230, 170, 40)),
+                );
             }
-            ui.add_enabled(false, egui::Button::new("▶ Run"))
-                .on_disabled_hover_text("Running from the window comes with the run panels; for now: agentloom run WORKFLOW -i TEXT");
+            ui.separator();
+            let workflow = app.workflow.clone();
+            super::runs::run_controls(&mut app.runs, ui, workflow.as_deref(), problems);
         });
     });
 }
@@ -170,29 +202,27 @@ fn kind_help(kind: AgentKind) -> &'static str {
     }
 }
 
-pub(super) fn problems(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
-    egui::Panel::bottom("problems").resizable(true).default_size(120.0).show(ui, |ui| {
-        let problems = app.snapshot.canvas_problems();
-        ui.heading(format!("Problems ({})", problems.len()));
-        let mut select = None;
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            if problems.is_empty() {
-                ui.label("None: every agent on this canvas has what it needs.");
+/// The Problems tab: every validation problem of the open workflow; clicking one selects its agent.
+pub(super) fn problems_ui(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
+    let problems = app.snapshot.canvas_problems();
+    let mut select = None;
+    egui::ScrollArea::vertical().auto_shrink([false; 2]).show(ui, |ui| {
+        if problems.is_empty() {
+            ui.label("None: every agent on this canvas has what it needs.");
+        }
+        for problem in problems {
+            let agent = match &problem.subject {
+                Subject::Agent { name } => name.clone(),
+                Subject::Link(link) => link.parent.clone(),
+            };
+            if ui.link(problem.to_string()).clicked() {
+                select = Some(agent);
             }
-            for problem in problems {
-                let agent = match &problem.subject {
-                    Subject::Agent { name } => name.clone(),
-                    Subject::Link(link) => link.parent.clone(),
-                };
-                if ui.link(problem.to_string()).clicked() {
-                    select = Some(agent);
-                }
-            }
-        });
-        if let Some(agent) = select {
-            app.selected = Some(agent);
         }
     });
+    if let Some(agent) = select {
+        app.selected = Some(agent);
+    }
 }
 
 pub(super) fn status_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {

@@ -13,6 +13,7 @@ mod runtime;
 mod secret;
 mod settings;
 mod string_enum;
+mod timestamp;
 mod validate;
 mod workflow;
 
@@ -33,6 +34,7 @@ pub use runtime::{
 pub use secret::{NotASecretRef, SecretRef, name_suggests_secret, redact};
 pub use settings::{RATINGS, check_link_properties, check_options, check_request_params};
 pub use string_enum::UnknownVariant;
+pub use timestamp::epoch_millis;
 pub use validate::{
     GraphAgent, GraphLink, Problem, Severity, Subject, not_allowed_message, validate,
 };

@@ -24,6 +24,13 @@ string_enum! {
     }
 }
 
+impl RunStatus {
+    /// Whether a run or span in this status is over: succeeded, failed or cancelled.
+    pub fn is_final(self) -> bool {
+        matches!(self, RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled)
+    }
+}
+
 string_enum! {
     /// Who started a run.
     pub enum RunOrigin ("run origin") {

@@ -38,7 +38,28 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
 const SELECT: &str = "SELECT revision, entity, entity_id, version, operation, row_json, changed_at \
                       FROM definition_history";
 
+/// A cheap fingerprint of everything a canvas is drawn from: the latest definition revision and
+/// the node positions. Equal stamps mean there is nothing new to draw; runs do not change it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DesignStamp {
+    pub revision: i64,
+    pub nodes: i64,
+    /// A checksum of the node positions.
+    pub positions: f64,
+}
+
 impl Reader<'_> {
+    /// The fingerprint of the definitions and layout as they are now.
+    pub fn design_stamp(&self) -> Result<DesignStamp> {
+        let sql = "SELECT (SELECT ifnull(max(revision), 0) FROM definition_history), count(*),
+                          total((x + 1.5) * (agent_id + 0.37) + (y + 2.5) * (agent_id + workflow_id * 0.61 + 0.71))
+                   FROM canvas_nodes";
+        let stamp = self.first(sql, [], |row| {
+            Ok(DesignStamp { revision: row.get(0)?, nodes: row.get(1)?, positions: row.get(2)? })
+        })?;
+        Ok(stamp.unwrap_or_default())
+    }
+
     /// The revision of the latest definition change (0 before any): what a run starting now runs.
     pub fn current_revision(&self) -> Result<i64> {
         let sql = "SELECT ifnull(max(revision), 0) FROM definition_history";

@@ -32,7 +32,7 @@ pub use agents::AgentDeletion;
 pub use checks::Counts;
 pub use definitions::{Change, ImportReport};
 pub use error::{Result, StoreError};
-pub use history::HistoryEntry;
+pub use history::{DesignStamp, HistoryEntry};
 pub use human_input::NewHumanInput;
 pub use journal::JournalEntry;
 pub use links::LinkSelector;

@@ -1,0 +1,358 @@
+//! The Trace tab: the focused run's span tree as a waterfall (each row a span with its status,
+//! duration, tokens and cost, and its bar on the run's timeline, the critical path emphasised),
+//! and beside it the selected span's input, output, messages and logs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use eframe::egui;
+use eframe::egui::{Color32, RichText, Sense, Stroke};
+
+use super::Runs;
+use super::history::{format_cost, format_ms, status_text};
+use super::logs::level_color;
+use super::messages::message_ui;
+use super::view::RunView;
+use crate::model::{Span, SpanKind, epoch_millis};
+
+pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
+    let Some(run) = runs.view.run.clone() else {
+        ui.label("No run open: press ▶ Run, or open one from the Runs tab.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("run {} · {}", run.id, run.target)).strong());
+        ui.label(status_text(run.status));
+        let timeline = Timeline::of(&runs.view.spans);
+        ui.label(format_ms(timeline.end - timeline.start));
+        ui.label(format!("{} tokens", run.input_tokens + run.output_tokens));
+        ui.label(format_cost(run.cost_usd));
+        if let Some(source) = run.replay_of_run_id {
+            ui.label(RichText::new(format!("replay of run {source}")).weak());
+        }
+    });
+    let rows = tree_rows(&runs.view.spans, &runs.collapsed);
+    let critical = &runs.view.critical;
+    let timeline = Timeline::of(&runs.view.spans);
+    let mut clicked = None;
+    let mut toggled = None;
+    ui.columns(2, |columns| {
+        egui::ScrollArea::vertical().id_salt("trace_tree").auto_shrink([false; 2]).show(
+            &mut columns[0],
+            |ui| {
+                for row in &rows {
+                    let span = row.span;
+                    let selected = runs.trace_span == Some(span.id);
+                    ui.horizontal(|ui| {
+                        ui.add_space(row.depth as f32 * 14.0);
+                        if row.has_children {
+                            let arrow = if runs.collapsed.contains(&span.id) { "▶" } else { "▼" };
+                            if ui.small_button(arrow).clicked() {
+                                toggled = Some(span.id);
+                            }
+                        } else {
+                            ui.add_space(18.0);
+                        }
+                        let label = format!("{} {}", kind_mark(span.kind), span_title(span));
+                        if ui.add(egui::Button::selectable(selected, label)).clicked() {
+                            clicked = Some(span.id);
+                        }
+                        ui.label(status_text(span.status).small());
+                        if let Some(ms) = span.duration_ms {
+                            ui.label(RichText::new(format_ms(ms)).small());
+                        }
+                        let tokens = span.input_tokens + span.output_tokens;
+                        if tokens > 0 {
+                            ui.label(RichText::new(format!("{tokens} tok")).small());
+                        }
+                        if span.cost_usd > 0.0 {
+                            ui.label(RichText::new(format_cost(span.cost_usd)).small());
+                        }
+                        bar(ui, span, &timeline, critical.contains(&span.id));
+                    });
+                }
+            },
+        );
+        egui::ScrollArea::vertical().id_salt("trace_detail").auto_shrink([false; 2]).show(
+            &mut columns[1],
+            |ui| match runs.trace_span.and_then(|id| runs.view.span(id)) {
+                Some(span) => span_detail(ui, span, &runs.view),
+                None => {
+                    ui.label(RichText::new("Select a span (or a node on the canvas) to see its input, output, messages and logs.").weak());
+                }
+            },
+        );
+    });
+    if let Some(id) = toggled
+        && !runs.collapsed.remove(&id)
+    {
+        runs.collapsed.insert(id);
+    }
+    if clicked.is_some() {
+        runs.trace_span = clicked;
+    }
+}
+
+fn span_title(span: &Span) -> String {
+    match span.kind {
+        SpanKind::Agent => format!("{} ({})", span.agent, span.name),
+        _ if span.name.is_empty() => span.kind.to_string(),
+        _ => span.name.clone(),
+    }
+}
+
+fn kind_mark(kind: SpanKind) -> &'static str {
+    match kind {
+        SpanKind::Agent => "◆",
+        SpanKind::LlmCall => "✦",
+        SpanKind::ToolCall => "🔧",
+        SpanKind::HumanInput => "✋",
+        SpanKind::Sampling => "↺",
+    }
+}
+
+fn kind_color(kind: SpanKind) -> Color32 {
+    match kind {
+        SpanKind::Agent => Color32::from_rgb(100, 150, 230),
+        SpanKind::LlmCall => Color32::from_rgb(170, 120, 220),
+        SpanKind::ToolCall => Color32::from_rgb(220, 150, 70),
+        SpanKind::HumanInput => Color32::from_rgb(230, 200, 60),
+        SpanKind::Sampling => Color32::from_rgb(80, 190, 180),
+    }
+}
+
+/// One line of the tree.
+struct Row<'a> {
+    span: &'a Span,
+    depth: usize,
+    has_children: bool,
+}
+
+/// The spans in tree order (parents before children, siblings by position), leaving out the
+/// children of collapsed spans.
+fn tree_rows<'a>(spans: &'a [Span], collapsed: &BTreeSet<i64>) -> Vec<Row<'a>> {
+    let mut children: BTreeMap<Option<i64>, Vec<&Span>> = BTreeMap::new();
+    for span in spans {
+        children.entry(span.parent_span_id).or_default().push(span);
+    }
+    for siblings in children.values_mut() {
+        siblings.sort_by_key(|s| (s.position, s.id));
+    }
+    let mut rows = Vec::new();
+    let mut stack: Vec<(&Span, usize)> =
+        children.get(&None).into_iter().flatten().rev().map(|s| (*s, 0)).collect();
+    while let Some((span, depth)) = stack.pop() {
+        let kids = children.get(&Some(span.id));
+        rows.push(Row { span, depth, has_children: kids.is_some() });
+        if collapsed.contains(&span.id) {
+            continue;
+        }
+        for kid in kids.into_iter().flatten().rev() {
+            stack.push((kid, depth + 1));
+        }
+    }
+    rows
+}
+
+/// The spans that decided how long the run took: from the root span, the child that ended last,
+/// then the sibling that ended last before that one started (what it waited for), and so on, each
+/// followed down into its own children.
+pub fn critical_path(spans: &[Span]) -> BTreeSet<i64> {
+    let mut path = BTreeSet::new();
+    let roots = spans.iter().filter(|s| s.parent_span_id.is_none());
+    if let Some(root) = roots.max_by_key(|s| ended(s)) {
+        follow(spans, root, &mut path);
+    }
+    path
+}
+
+fn follow(spans: &[Span], span: &Span, path: &mut BTreeSet<i64>) {
+    path.insert(span.id);
+    let children: Vec<&Span> = spans.iter().filter(|s| s.parent_span_id == Some(span.id)).collect();
+    let mut next = children.iter().max_by_key(|s| ended(s));
+    while let Some(child) = next {
+        follow(spans, child, path);
+        let start = child.started_at.as_deref().and_then(epoch_millis).unwrap_or(i64::MIN);
+        next = children
+            .iter()
+            .filter(|s| s.id != child.id && ended(s) <= start)
+            .max_by_key(|s| ended(s));
+    }
+}
+
+/// When a span ended; one still going ends after everything else.
+fn ended(span: &Span) -> i64 {
+    span.ended_at.as_deref().and_then(epoch_millis).unwrap_or(i64::MAX)
+}
+
+/// The run's span of time, in epoch milliseconds.
+struct Timeline {
+    start: i64,
+    end: i64,
+}
+
+impl Timeline {
+    fn of(spans: &[Span]) -> Timeline {
+        let now = now_millis();
+        let starts = spans.iter().filter_map(|s| s.started_at.as_deref().and_then(epoch_millis));
+        let start = starts.min().unwrap_or(now);
+        let end = spans
+            .iter()
+            .map(|s| s.ended_at.as_deref().and_then(epoch_millis).unwrap_or(now))
+            .max()
+            .unwrap_or(start);
+        Timeline { start, end: end.max(start + 1) }
+    }
+
+    /// Where `span` lies on the timeline, as fractions of it.
+    fn place(&self, span: &Span) -> Option<(f32, f32)> {
+        let started = epoch_millis(span.started_at.as_deref()?)?;
+        let ended = span.ended_at.as_deref().and_then(epoch_millis).unwrap_or_else(now_millis);
+        let length = (self.end - self.start) as f32;
+        Some(((started - self.start) as f32 / length, (ended - self.start) as f32 / length))
+    }
+}
+
+fn now_millis() -> i64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    now.map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The span's bar on the timeline, filling the rest of the row.
+fn bar(ui: &mut egui::Ui, span: &Span, timeline: &Timeline, critical: bool) {
+    let width = ui.available_width().max(60.0);
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, 12.0), Sense::hover());
+    let painter = ui.painter();
+    painter.rect_filled(rect, 2.0, ui.visuals().faint_bg_color);
+    let Some((from, to)) = timeline.place(span) else { return };
+    let left = rect.left() + rect.width() * from.clamp(0.0, 1.0);
+    let right = (rect.left() + rect.width() * to.clamp(0.0, 1.0)).max(left + 2.0);
+    let bar =
+        egui::Rect::from_min_max(egui::pos2(left, rect.top()), egui::pos2(right, rect.bottom()));
+    let color = kind_color(span.kind);
+    painter.rect_filled(bar, 2.0, if critical { color } else { color.gamma_multiply(0.55) });
+    if critical {
+        painter.rect_stroke(bar, 2.0, Stroke::new(1.0, Color32::WHITE), egui::StrokeKind::Inside);
+    }
+    response.on_hover_text(if critical {
+        "On the critical path: this step decided how long the run took"
+    } else {
+        "When this step ran, on the run's timeline"
+    });
+}
+
+fn span_detail(ui: &mut egui::Ui, span: &Span, view: &RunView) {
+    ui.label(RichText::new(format!("{} {}", kind_mark(span.kind), span_title(span))).strong());
+    ui.horizontal(|ui| {
+        ui.label(status_text(span.status));
+        if let Some(ms) = span.duration_ms {
+            ui.label(format_ms(ms));
+        }
+        ui.label(format!("{} in / {} out tokens", span.input_tokens, span.output_tokens));
+        ui.label(format_cost(span.cost_usd));
+    });
+    if let Some(error) = &span.error {
+        ui.label(RichText::new(format!("✖ {error}")).color(Color32::from_rgb(220, 90, 90)));
+    }
+    text_block(ui, "Input", span.input.as_deref());
+    text_block(ui, "Output", span.output.as_deref());
+    if !span.attributes.is_empty() {
+        egui::CollapsingHeader::new("Attributes").id_salt(("attributes", span.id)).show(ui, |ui| {
+            let pretty = serde_json::to_string_pretty(&span.attributes).unwrap_or_default();
+            ui.label(RichText::new(pretty).monospace());
+        });
+    }
+    let messages: Vec<_> = view.messages.iter().filter(|m| m.span_id == Some(span.id)).collect();
+    if !messages.is_empty() {
+        ui.label(RichText::new("Messages").strong());
+        for message in messages {
+            message_ui(ui, message);
+        }
+    }
+    let logs: Vec<_> = view.logs.iter().filter(|l| l.span_id == Some(span.id)).collect();
+    if !logs.is_empty() {
+        ui.label(RichText::new("Logs").strong());
+        for record in logs {
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(record.level.as_str())
+                        .monospace()
+                        .color(level_color(record.level)),
+                );
+                ui.label(RichText::new(&record.message).monospace());
+            });
+        }
+    }
+}
+
+fn text_block(ui: &mut egui::Ui, title: &str, text: Option<&str>) {
+    let Some(text) = text.filter(|t| !t.is_empty()) else { return };
+    ui.label(RichText::new(title).strong());
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new(text).monospace());
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{JsonObject, RunStatus};
+
+    fn span(id: i64, parent: Option<i64>, position: i64, start: &str, end: &str) -> Span {
+        Span {
+            id,
+            run_id: 1,
+            parent_span_id: parent,
+            agent: format!("a{id}"),
+            kind: SpanKind::Agent,
+            name: String::new(),
+            position,
+            status: RunStatus::Succeeded,
+            input: None,
+            output: None,
+            error: None,
+            attributes: JsonObject::new(),
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_usd: 0.0,
+            started_at: Some(format!("2026-11-24T10:00:{start}Z")),
+            ended_at: Some(format!("2026-11-24T10:00:{end}Z")),
+            duration_ms: None,
+        }
+    }
+
+    /// A parallel fan-out: root 1 with branches 2 (slow) and 3 (fast), then fan-in 4.
+    fn fan_out() -> Vec<Span> {
+        vec![
+            span(1, None, 0, "00.000", "09.000"),
+            span(3, Some(1), 1, "00.100", "02.000"),
+            span(2, Some(1), 0, "00.100", "06.000"),
+            span(4, Some(1), 2, "06.100", "08.900"),
+            span(5, Some(2), 0, "00.200", "05.900"),
+        ]
+    }
+
+    #[test]
+    fn the_tree_lists_parents_before_children_and_siblings_in_order() {
+        let spans = fan_out();
+        let rows = tree_rows(&spans, &BTreeSet::new());
+        let order: Vec<(i64, usize)> = rows.iter().map(|r| (r.span.id, r.depth)).collect();
+        assert_eq!(order, [(1, 0), (2, 1), (5, 2), (3, 1), (4, 1)]);
+        let folded = tree_rows(&spans, &BTreeSet::from([2]));
+        let order: Vec<i64> = folded.iter().map(|r| r.span.id).collect();
+        assert_eq!(order, [1, 2, 3, 4], "a collapsed span hides its children");
+    }
+
+    #[test]
+    fn the_critical_path_follows_the_child_that_ends_last() {
+        assert_eq!(
+            critical_path(&fan_out()),
+            BTreeSet::from([1, 2, 4, 5]),
+            "the fan-in waited for the slow branch, not the fast one"
+        );
+        let timeline = Timeline::of(&fan_out());
+        assert_eq!(timeline.end - timeline.start, 9_000);
+        let (from, to) = timeline.place(&fan_out()[2]).expect("placed");
+        assert!((from - 100.0 / 9_000.0).abs() < 1e-6 && (to - 6_000.0 / 9_000.0).abs() < 1e-6);
+    }
+}
