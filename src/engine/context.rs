@@ -25,6 +25,8 @@ pub struct RunContext {
     pub retry: RetryPolicy,
     /// How often a waiting agent looks for the user's answer.
     pub human_input_poll: Duration,
+    /// In a replay: the recording that answers its steps.
+    pub replay: Option<Arc<super::replay::ReplayPlan>>,
     reader: Arc<Mutex<Store>>,
     events: broadcast::Sender<RunEvent>,
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
@@ -56,6 +58,7 @@ impl RunContext {
             cancel,
             retry: shared.retry,
             human_input_poll: shared.human_input_poll,
+            replay: None,
             reader: Arc::clone(&shared.reader),
             events: shared.events.clone(),
             providers: Mutex::new(HashMap::new()),

@@ -22,6 +22,9 @@ pub enum EngineError {
     #[error("agent \"{agent}\": {message}")]
     Agent { agent: String, message: String },
 
+    #[error("run {run} cannot be replayed: {reason}")]
+    NotReplayable { run: i64, reason: String },
+
     #[error("the run was cancelled")]
     Cancelled,
 

@@ -11,6 +11,7 @@ mod invoke;
 mod kinds;
 mod logging;
 mod model_call;
+mod replay;
 mod structured;
 mod template;
 mod tools;
@@ -30,9 +31,11 @@ pub use error::EngineError;
 pub use events::RunEvent;
 pub use invoke::Spent;
 pub use logging::DbLogLayer;
+pub use replay::ReplayRequest;
 
 use context::{RunContext, Shared};
 use invoke::{InvokeOptions, invoke};
+use replay::ReplayPlan;
 use writer::WriterHandle;
 
 use crate::llm::RetryPolicy;
@@ -182,15 +185,34 @@ impl Engine {
             .writer
             .call(move |w| w.create_run(session_id, &run_target, &input, origin))
             .await?;
+        self.drive(run_id, session_id, blueprint, request.target, request.input, None).await
+    }
+
+    /// Runs the root agent of the recorded run `run_id` to its end (answering from `replay`'s
+    /// recording where it says so) and records how the run ended.
+    async fn drive(
+        &self,
+        run_id: i64,
+        session_id: i64,
+        blueprint: Blueprint,
+        label: String,
+        input: String,
+        replay: Option<Arc<ReplayPlan>>,
+    ) -> Result<RunOutcome, EngineError> {
         let cancel = CancellationToken::new();
         if let Ok(mut running) = self.running.lock() {
             running.insert(run_id, cancel.clone());
         }
-        let ctx = RunContext::new(&self.shared, run_id, session_id, blueprint, cancel);
-        ctx.emit(RunEvent::RunStarted { run_id, session_id, target: request.target.clone() });
+        let root = blueprint.target.agent.clone();
+        let mut ctx = RunContext::new(&self.shared, run_id, session_id, blueprint, cancel);
+        ctx.replay = replay;
+        ctx.emit(RunEvent::RunStarted { run_id, session_id, target: label });
 
-        let result =
-            invoke(&ctx, &target.agent, request.input, None, InvokeOptions::default()).await;
+        let result = invoke(&ctx, &root, input, None, InvokeOptions::default()).await;
+        let result = match replay::replay_divergence(&ctx) {
+            Some(divergence) => Err(divergence),
+            None => result,
+        };
         let (status, output, error) = match result {
             Ok(invocation) => (RunStatus::Succeeded, Some(invocation.output), None),
             Err(EngineError::Cancelled) => {

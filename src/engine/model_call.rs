@@ -28,7 +28,6 @@ pub async fn call_model(
     request.params = RequestParams::from_json(&config.spec.request_params)
         .overlaid_with(&RequestParams::from_json(&agent.spec.request_params))
         .overlaid_with(&request.params);
-    let provider = ctx.provider(agent_name, config)?;
     let name = format!("{}.{}", config.spec.provider, config.spec.model);
     let mut attributes = JsonObject::new();
     attributes.insert("llm_config".into(), config.spec.name.clone().into());
@@ -43,6 +42,11 @@ pub async fn call_model(
     let span = ctx
         .start_span(Some(parent), agent_name, SpanKind::LlmCall, &name, input, attributes)
         .await?;
+    let asked = request.last_user_text();
+    if let Some(replayed) = super::replay::replay_model_call(ctx, agent_name, span, asked).await {
+        return replayed;
+    }
+    let provider = ctx.provider(agent_name, config)?;
 
     let started = Instant::now();
     let batch = Mutex::new((String::new(), Instant::now()));

@@ -108,6 +108,9 @@ pub async fn execute(
             JsonObject::new(),
         )
         .await?;
+    if let Some(replayed) = super::replay::replay_tool_call(ctx, name, span, call, tool).await {
+        return replayed;
+    }
     let result = run_tool(ctx, name, span, call, tool).await;
     let (status, content, spent) = match &result {
         Ok(Ok((content, spent))) => (RunStatus::Succeeded, content.clone(), *spent),

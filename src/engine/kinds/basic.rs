@@ -31,7 +31,7 @@ pub async fn run(
     let system = render(&agent.spec.instruction, &placeholders(step, &input)?)
         .map_err(|why| EngineError::agent(name, why))?;
     let mut messages = if agent.spec.use_history {
-        to_chat(&ctx.read(|r| r.agent_history(ctx.session_id, name))?)
+        to_chat(&ctx.agent_history(name)?)
     } else {
         Vec::new()
     };
