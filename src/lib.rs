@@ -10,5 +10,6 @@ pub mod cli;
 pub mod engine;
 pub mod interchange;
 pub mod llm;
+pub mod mcp;
 pub mod model;
 pub mod store;

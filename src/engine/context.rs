@@ -12,7 +12,8 @@ use super::error::EngineError;
 use super::events::RunEvent;
 use super::writer::WriterHandle;
 use crate::llm::{Provider, RetryPolicy, provider_for};
-use crate::model::{JsonObject, LlmConfig, RunStatus, SpanKind};
+use crate::mcp::Connections;
+use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind};
 use crate::store::{NewSpan, Reader, SpanEnd, Store};
 
 /// Everything the agents of one run share.
@@ -27,9 +28,16 @@ pub struct RunContext {
     pub human_input_poll: Duration,
     /// In a replay: the recording that answers its steps.
     pub replay: Option<Arc<super::replay::ReplayPlan>>,
+    /// The engine's MCP connections, shared by its runs.
+    pub mcp: Arc<Connections>,
+    /// How long one MCP tool call may take.
+    pub mcp_call_timeout: Duration,
     reader: Arc<Mutex<Store>>,
     events: broadcast::Sender<RunEvent>,
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
+    /// Parts of MCP tool results beyond their text (images, resources, structured content), by
+    /// tool call id, until the agent stores the result message.
+    tool_parts: Mutex<HashMap<String, Vec<ContentPart>>>,
 }
 
 /// The parts of a context that outlive one run.
@@ -39,6 +47,8 @@ pub struct Shared {
     pub events: broadcast::Sender<RunEvent>,
     pub retry: RetryPolicy,
     pub human_input_poll: Duration,
+    pub mcp: Arc<Connections>,
+    pub mcp_call_timeout: Duration,
 }
 
 impl RunContext {
@@ -59,9 +69,12 @@ impl RunContext {
             retry: shared.retry,
             human_input_poll: shared.human_input_poll,
             replay: None,
+            mcp: Arc::clone(&shared.mcp),
+            mcp_call_timeout: shared.mcp_call_timeout,
             reader: Arc::clone(&shared.reader),
             events: shared.events.clone(),
             providers: Mutex::new(HashMap::new()),
+            tool_parts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -75,6 +88,18 @@ impl RunContext {
             .lock()
             .map_err(|_| EngineError::WriterGone("the read connection is poisoned".into()))?;
         Ok(store.read(f)?)
+    }
+
+    /// Keeps the extra parts of tool call `call_id`'s result for the message that stores it.
+    pub fn keep_tool_parts(&self, call_id: &str, parts: Vec<ContentPart>) {
+        if let Ok(mut kept) = self.tool_parts.lock() {
+            kept.insert(call_id.to_owned(), parts);
+        }
+    }
+
+    /// The extra parts kept for tool call `call_id` (none for most tools).
+    pub fn take_tool_parts(&self, call_id: &str) -> Vec<ContentPart> {
+        self.tool_parts.lock().ok().and_then(|mut kept| kept.remove(call_id)).unwrap_or_default()
     }
 
     /// Tells watchers what happened; nobody listening is fine.

@@ -22,12 +22,25 @@ pub async fn ask(
     prompt: String,
     schema: Option<serde_json::Value>,
 ) -> Result<Reply, EngineError> {
+    ask_as(ctx, HumanInputSource::Agent, agent, span, prompt, schema).await
+}
+
+/// Asks the user `prompt` for `source` (an agent, or an MCP server's elicitation during one of
+/// `agent`'s tool calls) and waits for the reply.
+pub async fn ask_as(
+    ctx: &RunContext,
+    source: HumanInputSource,
+    agent: &str,
+    span: i64,
+    prompt: String,
+    schema: Option<serde_json::Value>,
+) -> Result<Reply, EngineError> {
     let request = NewHumanInput {
         run_id: Some(ctx.run_id),
         span_id: Some(span),
         session_id: Some(ctx.session_id),
         agent: Some(agent.to_owned()),
-        source: HumanInputSource::Agent,
+        source,
         prompt: prompt.clone(),
         response_schema: schema,
     };

@@ -10,6 +10,7 @@ mod human;
 mod invoke;
 mod kinds;
 mod logging;
+mod mcp_tools;
 mod model_call;
 mod replay;
 mod structured;
@@ -92,11 +93,17 @@ pub struct EngineConfig {
     pub retry: RetryPolicy,
     /// How often a run waiting for the user looks for the answer.
     pub human_input_poll: Duration,
+    /// How long one MCP tool call may take before it is cancelled and reported as failed.
+    pub mcp_call_timeout: Duration,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { retry: RetryPolicy::default(), human_input_poll: Duration::from_millis(250) }
+        EngineConfig {
+            retry: RetryPolicy::default(),
+            human_input_poll: Duration::from_millis(250),
+            mcp_call_timeout: Duration::from_secs(300),
+        }
     }
 }
 
@@ -119,6 +126,8 @@ impl Engine {
             events,
             retry: config.retry,
             human_input_poll: config.human_input_poll,
+            mcp: Arc::new(crate::mcp::Connections::new()),
+            mcp_call_timeout: config.mcp_call_timeout,
         };
         Ok(Engine { shared: Arc::new(shared), running: Arc::new(Mutex::new(HashMap::new())) })
     }

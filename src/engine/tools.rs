@@ -19,6 +19,8 @@ pub enum Tool {
     AskHuman,
     SaveState,
     LoadState,
+    /// Calls a tool of an MCP server.
+    Mcp { server: String, tool: String },
 }
 
 /// The tools `agent` may call, with what each does.
@@ -177,6 +179,12 @@ async fn run_tool(
             }
             _ => Err("save_state needs \"key\" and \"value\"".into()),
         },
+        Some(Tool::Mcp { server, tool }) => {
+            let agent = ctx.blueprint.agent(name)?;
+            let arguments = call.arguments.clone();
+            let target = (server.as_str(), tool.as_str());
+            super::mcp_tools::call(ctx, agent, span, &call.id, target, arguments).await?
+        }
         Some(Tool::LoadState) => match argument("key") {
             Some(key) => {
                 let value = ctx.read(|r| r.load_state(name, Some(ctx.session_id), &key))?;

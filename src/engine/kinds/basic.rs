@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::engine::error::EngineError;
 use crate::engine::invoke::{InvokeOptions, Step};
+use crate::engine::mcp_tools::mcp_tools;
 use crate::engine::model_call::call_model;
 use crate::engine::template::render;
 use crate::engine::tools::{execute, tools_for};
@@ -38,7 +39,8 @@ pub async fn run(
     record(step, Role::User, vec![ContentPart::text(input.clone())], None).await?;
     messages.push(ChatMessage::user(input));
 
-    let tools = tools_for(ctx, agent)?;
+    let mut tools = tools_for(ctx, agent)?;
+    tools.extend(mcp_tools(ctx, agent).await?);
     let specs: Vec<_> = tools.iter().map(|(spec, _)| spec.clone()).collect();
     let max_iterations = RequestParams::from_json(&agent.spec.request_params)
         .max_iterations
@@ -95,7 +97,9 @@ pub async fn run(
                 content: outcome.content.clone(),
                 is_error: outcome.is_error,
             };
-            let message = new_message(step, Role::ToolResponse, vec![part], None);
+            let mut parts = vec![part];
+            parts.extend(ctx.take_tool_parts(&call.id));
+            let message = new_message(step, Role::ToolResponse, parts, None);
             let message = NewMessage {
                 tool_call_id: Some(call.id.clone()),
                 tool_name: Some(call.name.clone()),

@@ -1,0 +1,348 @@
+//! MCP servers in runs: the tools of an agent's linked servers (`server__tool`, narrowed by the
+//! link's allow-list), their calls with cancellation, and the server's requests during a call:
+//! sampling answered by an LLM as a `sampling` span, elicitation as a human_input_requests row,
+//! progress and log notifications into the logs table.
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::context::RunContext;
+use super::error::EngineError;
+use super::human::{Reply, ask_as};
+use super::invoke::Spent;
+use super::model_call::cost_of;
+use super::tools::Tool;
+use crate::llm::{ChatMessage, ChatRequest, LlmError, RequestParams, ToolSpec, call_with_retry};
+use crate::mcp::{
+    CallOptions, ElicitationAnswer, ElicitationRequest, SamplingAnswer, SamplingRequest, ServerAsk,
+};
+use crate::model::{
+    Agent, HumanInputSource, JsonObject, LogLevel, McpServer, Role, RunStatus, SecretRef, SpanKind,
+};
+use crate::store::{NewLog, SpanEnd};
+
+/// What separates a server's name from its tool's in the names agents see.
+pub const SEPARATOR: &str = "__";
+
+/// `server` with its env and header secret references (`env:`, `keyring:`) replaced by their
+/// values, for connecting. Errors name the key, never a value.
+pub fn resolve_secrets(server: &McpServer) -> Result<McpServer, String> {
+    let mut resolved = server.clone();
+    for (what, values) in [("env", &mut resolved.spec.env), ("header", &mut resolved.spec.headers)]
+    {
+        for (key, value) in values.iter_mut() {
+            if let Ok(reference) = value.parse::<SecretRef>() {
+                *value = crate::llm::resolve(&reference).map_err(|e| {
+                    format!("MCP server \"{}\": {what} {key}: {e}", server.spec.name)
+                })?;
+            }
+        }
+    }
+    Ok(resolved)
+}
+
+/// The MCP tools `agent` may call: those of each linked server, narrowed by the link's
+/// allow-list. A server that cannot be reached fails the agent with a message naming it.
+pub async fn mcp_tools(
+    ctx: &RunContext,
+    agent: &Agent,
+) -> Result<Vec<(ToolSpec, Tool)>, EngineError> {
+    let name = agent.spec.name.as_str();
+    let mut tools = Vec::new();
+    for link in &agent.mcp_servers {
+        let server = ctx.read(|r| r.mcp_server(&link.server))?;
+        let server = resolve_secrets(&server).map_err(|why| EngineError::agent(name, why))?;
+        let listed = async { ctx.mcp.get(&server).await?.tools().await };
+        let listed = tokio::select! {
+            listed = listed => listed.map_err(|e| EngineError::agent(name, e.to_string()))?,
+            _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled),
+        };
+        for tool in listed {
+            let allowed = link.allowed_tools.as_ref().is_none_or(|a| a.contains(&tool.name));
+            if allowed {
+                let spec = ToolSpec {
+                    name: format!("{}{SEPARATOR}{}", link.server, tool.name),
+                    description: tool.description,
+                    input_schema: tool.input_schema,
+                };
+                let tool = Tool::Mcp { server: link.server.clone(), tool: tool.name };
+                tools.push((spec, tool));
+            }
+        }
+    }
+    Ok(tools)
+}
+
+/// Calls `tool` of `server` for `agent` under span `span`, answering what the server asks
+/// meanwhile. `Err(message)` is a failure the model is told about (the server crashed, timed
+/// out, refused); an engine error (cancellation, the database) ends the agent. The parts of the
+/// result beyond its text are kept on `ctx` for the message that stores it.
+pub async fn call(
+    ctx: &RunContext,
+    agent: &Agent,
+    span: i64,
+    call_id: &str,
+    (server, tool): (&str, &str),
+    arguments: Value,
+) -> Result<Result<(String, Spent), String>, EngineError> {
+    let row = ctx.read(|r| r.mcp_server(server))?;
+    let row = match resolve_secrets(&row) {
+        Ok(row) => row,
+        Err(why) => return Ok(Err(why)),
+    };
+    let connection = match ctx.mcp.get(&row).await {
+        Ok(connection) => connection,
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    let (asks_tx, mut asks) = mpsc::unbounded_channel();
+    let options = CallOptions {
+        timeout: ctx.mcp_call_timeout,
+        cancel: ctx.cancel.clone(),
+        asks: Some(asks_tx),
+    };
+    let call = connection.call_tool(tool, arguments, options);
+    tokio::pin!(call);
+    let mut spent = Spent::default();
+    let result = loop {
+        tokio::select! {
+            result = &mut call => break result,
+            Some(ask) = asks.recv() => spent += answer(ctx, agent, span, &row, ask).await?,
+        }
+    };
+    match result {
+        Ok(result) => {
+            let text = result.text();
+            let extra = result
+                .parts
+                .into_iter()
+                .filter(|p| !matches!(p, crate::model::ContentPart::Text { .. }))
+                .collect();
+            ctx.keep_tool_parts(call_id, extra);
+            if result.is_error { Ok(Err(text)) } else { Ok(Ok((text, spent))) }
+        }
+        Err(crate::mcp::McpError::Cancelled) => Err(EngineError::Cancelled),
+        Err(error) => Ok(Err(error.to_string())),
+    }
+}
+
+/// Answers one thing the server asked during a call; returns what sampling spent.
+async fn answer(
+    ctx: &RunContext,
+    agent: &Agent,
+    span: i64,
+    server: &McpServer,
+    ask: ServerAsk,
+) -> Result<Spent, EngineError> {
+    let name = server.spec.name.as_str();
+    match ask {
+        ServerAsk::Sample { request, reply } => {
+            let (answer, spent) = sample(ctx, agent, span, server, request).await?;
+            let _ = reply.send(answer);
+            return Ok(spent);
+        }
+        ServerAsk::Elicit { request, reply } => {
+            let _ = reply.send(elicit(ctx, agent, span, name, request).await?);
+        }
+        ServerAsk::Progress { progress, total, message } => {
+            let of = total.map(|t| format!("/{t}")).unwrap_or_default();
+            let text = format!(
+                "progress {progress}{of}{}",
+                message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+            );
+            let data = json!({"progress": progress, "total": total, "message": message});
+            log(ctx, agent, span, name, LogLevel::Info, text, data);
+        }
+        ServerAsk::Log { level, logger, data } => {
+            let level = match level.as_str() {
+                "debug" => LogLevel::Debug,
+                "info" | "notice" => LogLevel::Info,
+                "warning" => LogLevel::Warn,
+                _ => LogLevel::Error,
+            };
+            let text = match &data {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let data = json!({"logger": logger, "data": data});
+            log(ctx, agent, span, name, level, text, data);
+        }
+    }
+    Ok(Spent::default())
+}
+
+fn log(
+    ctx: &RunContext,
+    agent: &Agent,
+    span: i64,
+    server: &str,
+    level: LogLevel,
+    message: String,
+    data: Value,
+) {
+    let log = NewLog {
+        level,
+        target: format!("mcp::{server}"),
+        message,
+        data: Some(data),
+        session_id: Some(ctx.session_id),
+        run_id: Some(ctx.run_id),
+        span_id: Some(span),
+        agent: Some(agent.spec.name.clone()),
+    };
+    ctx.writer.send(move |w| w.write_log(&log));
+}
+
+/// Answers a sampling request with the server's sampling LLM (else the agent's), recorded as a
+/// `sampling` span under the tool call with its tokens and cost.
+async fn sample(
+    ctx: &RunContext,
+    agent: &Agent,
+    parent: i64,
+    server: &McpServer,
+    request: SamplingRequest,
+) -> Result<(Result<SamplingAnswer, String>, Spent), EngineError> {
+    let agent_name = agent.spec.name.as_str();
+    let config = match &server.spec.sampling_llm {
+        Some(llm) => ctx.blueprint.llm_config(llm),
+        None => ctx.blueprint.llm_for(agent, None),
+    };
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => return Ok((Err(error.to_string()), Spent::default())),
+    };
+    let chat = ChatRequest {
+        system: request.system.clone(),
+        messages: request
+            .messages
+            .iter()
+            .map(|(role, text)| match role {
+                Role::Assistant => ChatMessage::assistant(text.clone()),
+                _ => ChatMessage::user(text.clone()),
+            })
+            .collect(),
+        tools: Vec::new(),
+        params: RequestParams {
+            max_tokens: Some(request.max_tokens).filter(|n| *n > 0),
+            temperature: request.temperature,
+            ..RequestParams::default()
+        },
+    };
+    let mut attributes = JsonObject::new();
+    attributes.insert("server".into(), server.spec.name.clone().into());
+    attributes.insert("llm_config".into(), config.spec.name.clone().into());
+    let input = chat.last_user_text().map(str::to_owned);
+    let name = format!("sampling {}", server.spec.name);
+    let span = ctx
+        .start_span(Some(parent), agent_name, SpanKind::Sampling, &name, input, attributes)
+        .await?;
+    let started = std::time::Instant::now();
+    let result = match ctx.provider(agent_name, config) {
+        Ok(provider) => {
+            call_with_retry(
+                provider.as_ref(),
+                &chat,
+                &|_| {},
+                &ctx.retry,
+                &ctx.cancel,
+                &|_, _, _| {},
+            )
+            .await
+        }
+        Err(error) => Err(LlmError::Config(error.to_string())),
+    };
+    let usage = result.as_ref().map(|r| r.usage).unwrap_or_default();
+    let cost_usd = cost_of(config, usage);
+    let status = match &result {
+        Ok(_) => RunStatus::Succeeded,
+        Err(LlmError::Cancelled) => RunStatus::Cancelled,
+        Err(_) => RunStatus::Failed,
+    };
+    let mut attributes = JsonObject::new();
+    if let Ok(response) = &result {
+        attributes.insert("model".into(), response.model.clone().into());
+    }
+    ctx.finish_span(
+        span,
+        SpanEnd {
+            status,
+            output: result.as_ref().ok().map(|r| r.text.clone()),
+            error: result.as_ref().err().map(ToString::to_string),
+            attributes,
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            cost_usd,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+    );
+    let spent = Spent { usage, cost_usd };
+    match result {
+        Ok(response) => {
+            Ok((Ok(SamplingAnswer { text: response.text, model: response.model }), spent))
+        }
+        Err(LlmError::Cancelled) => Err(EngineError::Cancelled),
+        Err(error) => Ok((Err(format!("sampling failed: {error}")), spent)),
+    }
+}
+
+/// Puts an elicitation to the user as a human_input_requests row (its form schema kept) and
+/// turns the reply into the server's answer.
+async fn elicit(
+    ctx: &RunContext,
+    agent: &Agent,
+    span: i64,
+    server: &str,
+    request: ElicitationRequest,
+) -> Result<ElicitationAnswer, EngineError> {
+    let prompt = format!("MCP server \"{server}\" asks: {}", request.message);
+    let schema = request.schema.clone();
+    let reply =
+        ask_as(ctx, HumanInputSource::Elicitation, &agent.spec.name, span, prompt, Some(schema))
+            .await?;
+    Ok(match reply {
+        Reply::Declined => ElicitationAnswer::Decline,
+        Reply::Answered(value) => match form_content(&request.schema, value) {
+            Some(content) => ElicitationAnswer::Accept(content),
+            None => ElicitationAnswer::Cancel,
+        },
+    })
+}
+
+/// The answer as the form's content object: an object as it is; text that is a JSON object;
+/// or, for a form of one field, the text as that field's value.
+fn form_content(schema: &Value, answer: Value) -> Option<Value> {
+    let answer = match answer {
+        Value::String(text) => serde_json::from_str::<Value>(&text)
+            .ok()
+            .filter(Value::is_object)
+            .unwrap_or(Value::String(text)),
+        other => other,
+    };
+    if answer.is_object() {
+        return Some(answer);
+    }
+    let properties = schema["properties"].as_object()?;
+    let (field, definition) = properties.iter().next().filter(|_| properties.len() == 1)?;
+    let text = answer.as_str().map(str::to_owned).unwrap_or_else(|| answer.to_string());
+    let value = match definition["type"].as_str() {
+        Some("number" | "integer") => serde_json::from_str(&text).ok()?,
+        Some("boolean") => Value::Bool(matches!(text.trim(), "true" | "yes" | "y")),
+        _ => Value::String(text),
+    };
+    Some(json!({ field: value }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_content;
+    use serde_json::json;
+
+    #[test]
+    fn answers_become_form_content() {
+        let one = json!({"type": "object", "properties": {"age": {"type": "integer"}}});
+        assert_eq!(form_content(&one, json!("42")), Some(json!({"age": 42})));
+        assert_eq!(form_content(&one, json!("{\"age\": 7}")), Some(json!({"age": 7})));
+        assert_eq!(form_content(&one, json!("old")), None);
+        let two = json!({"type": "object", "properties": {"a": {}, "b": {}}});
+        assert_eq!(form_content(&two, json!("x")), None);
+    }
+}

@@ -1,0 +1,254 @@
+//! MCP client against `@modelcontextprotocol/server-everything` from npm, a server nobody here
+//! wrote, over stdio and streamable HTTP: agents call its tools (scripted by the offline playback
+//! model), its sampling request is answered by our model, its elicitation through a
+//! human_input_requests row, its roots request with our roots, its progress lands in the logs.
+
+#[path = "support/mcp_peers.rs"]
+mod mcp_peers;
+mod support;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use mcp_peers::{EverythingHttp, everything_script, process_running};
+use serde_json::{Value, json};
+use support::{Run, Sandbox};
+
+fn json_of(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout))
+}
+
+/// The server row for server-everything over stdio (our own command line) or HTTP.
+fn stdio_server(roots: &[String]) -> Value {
+    let script = everything_script();
+    json!({
+        "name": "everything", "transport": "stdio", "command": "node",
+        "args": [script.display().to_string(), "stdio"],
+        "root_paths": roots, "sampling_llm": "sampler", "init_timeout_secs": 30.0,
+    })
+}
+
+fn http_server(url: &str) -> Value {
+    json!({"name": "everything", "transport": "http", "url": url, "sampling_llm": "sampler"})
+}
+
+/// A workflow whose agent `helper` plays `turns` (scripted tool calls, then an answer) with the
+/// tools of `server` it is allowed.
+fn document(server: &Value, turns: Value, allowed: &[&str]) -> String {
+    let doc = json!({
+        "agentloom": 1,
+        "workflow": {"name": "mcp_demo", "root": "helper"},
+        "agents": [{
+            "name": "helper", "type": "basic", "instruction": "Use the tools for: {{input}}",
+            "llm": "script",
+            "mcp_servers": [{"server": "everything", "allowed_tools": allowed}],
+        }],
+        "llm_configs": [
+            {"name": "script", "provider": "playback", "model": "playback",
+             "provider_options": {"turns": turns}},
+            {"name": "sampler", "provider": "passthrough", "model": "passthrough"},
+        ],
+        "mcp_servers": [server],
+    });
+    serde_json::to_string_pretty(&doc).expect("document")
+}
+
+/// A sandbox holding `document`, its imported stdio server approved.
+fn sandbox_with(document: &str) -> Sandbox {
+    let sandbox = Sandbox::empty();
+    let file = sandbox.path("mcp_demo.yaml");
+    std::fs::write(&file, document).expect("write document");
+    sandbox.run(&["import", file.to_str().expect("path")]).ok();
+    sandbox
+}
+
+fn trust(sandbox: &Sandbox) {
+    sandbox.run(&["mcp", "trust", "everything"]).ok();
+}
+
+/// Runs `mcp_demo` and returns `{run_id, session_id, status, output}`.
+fn run_demo(sandbox: &Sandbox) -> Value {
+    json_of(&sandbox.run(&["--json", "run", "mcp_demo", "--input", "test"]))
+}
+
+/// Every tool result part of the session's messages, by tool name.
+fn tool_results(sandbox: &Sandbox, session: i64) -> Vec<(String, Value)> {
+    let history = json_of(&sandbox.run(&["--json", "history", &session.to_string()]).ok());
+    history
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["role"] == "tool_response")
+        .map(|m| (m["tool_name"].as_str().unwrap_or_default().to_owned(), m["content"].clone()))
+        .collect()
+}
+
+fn result_text(results: &[(String, Value)], tool: &str) -> String {
+    let (_, parts) = results
+        .iter()
+        .find(|(name, _)| name == tool)
+        .unwrap_or_else(|| panic!("no result of {tool} in {results:?}"));
+    parts[0]["content"].as_str().unwrap_or_default().to_owned()
+}
+
+fn spans(sandbox: &Sandbox, run: i64) -> Vec<Value> {
+    let shown = json_of(&sandbox.run(&["--json", "runs", "show", &run.to_string()]).ok());
+    shown["spans"].as_array().expect("spans").clone()
+}
+
+fn echo_and_sum_turns() -> Value {
+    json!([
+        {"tool_calls": [
+            {"name": "everything__echo", "arguments": {"message": "hello mcp"}},
+            {"name": "everything__get-sum", "arguments": {"a": 2, "b": 3}},
+            {"name": "everything__get-env", "arguments": {}},
+        ]},
+        "done",
+    ])
+}
+
+fn assert_echo_and_sum(sandbox: &Sandbox) {
+    let outcome = run_demo(sandbox);
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    assert_eq!(outcome["output"], "done");
+    let results = tool_results(sandbox, outcome["session_id"].as_i64().expect("session"));
+    assert_eq!(result_text(&results, "everything__echo"), "Echo: hello mcp");
+    assert_eq!(result_text(&results, "everything__get-sum"), "The sum of 2 and 3 is 5.");
+    // get-env exists on the server but is not on the agent's allow-list.
+    let refused = &results.iter().find(|(n, _)| n == "everything__get-env").expect("get-env").1;
+    assert_eq!(refused[0]["is_error"], true);
+    assert!(refused[0]["content"].as_str().unwrap_or_default().contains("no tool named"));
+    let tool_spans: Vec<String> = spans(sandbox, outcome["run_id"].as_i64().expect("run"))
+        .iter()
+        .filter(|s| s["kind"] == "tool_call")
+        .map(|s| format!("{} {}", s["name"].as_str().unwrap_or_default(), s["status"]))
+        .collect();
+    assert!(tool_spans.contains(&"everything__echo \"succeeded\"".to_owned()), "{tool_spans:?}");
+}
+
+#[test]
+fn an_agent_uses_echo_and_sum_over_stdio_and_no_child_outlives_the_run() {
+    let roots = vec![];
+    let sandbox =
+        sandbox_with(&document(&stdio_server(&roots), echo_and_sum_turns(), &["echo", "get-sum"]));
+    // Imported stdio servers start only once the user approved their command line.
+    let refused = run_demo(&sandbox);
+    assert_eq!(refused["status"], "failed", "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap_or_default().contains("agentloom mcp trust everything"),
+        "{refused}"
+    );
+    trust(&sandbox);
+    assert_echo_and_sum(&sandbox);
+    let script = everything_script().display().to_string();
+    assert!(!process_running(&format!("{script} stdio")), "server-everything outlived the CLI");
+}
+
+#[test]
+fn an_agent_uses_echo_and_sum_over_streamable_http() {
+    let server = EverythingHttp::start();
+    let sandbox = sandbox_with(&document(
+        &http_server(&server.url()),
+        echo_and_sum_turns(),
+        &["echo", "get-sum"],
+    ));
+    assert_echo_and_sum(&sandbox);
+}
+
+#[test]
+fn sampling_is_answered_by_our_model_as_a_sampling_span_with_tokens() {
+    let turns = json!([
+        {"tool_calls": [{"name": "everything__trigger-sampling-request", "arguments": {"prompt": "name a colour", "maxTokens": 20}}]},
+        "sampled",
+    ]);
+    let sandbox = sandbox_with(&document(&stdio_server(&[]), turns, &["trigger-sampling-request"]));
+    trust(&sandbox);
+    let outcome = run_demo(&sandbox);
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    let results = tool_results(&sandbox, outcome["session_id"].as_i64().expect("session"));
+    let text = result_text(&results, "everything__trigger-sampling-request");
+    // The passthrough sampler answers with the server's own prompt.
+    assert!(text.contains("Resource trigger-sampling-request context: name a colour"), "{text}");
+    assert!(text.contains("\"model\": \"passthrough\""), "{text}");
+    let run = outcome["run_id"].as_i64().expect("run");
+    let all = spans(&sandbox, run);
+    let sampling = all.iter().find(|s| s["kind"] == "sampling").expect("a sampling span");
+    assert_eq!(sampling["status"], "succeeded");
+    assert!(sampling["output_tokens"].as_i64().unwrap_or(0) > 0, "{sampling}");
+    let tool = all.iter().find(|s| s["kind"] == "tool_call").expect("tool span");
+    assert_eq!(sampling["parent_span_id"], tool["id"]);
+    let total: i64 = all
+        .iter()
+        .filter(|s| s["kind"] == "llm_call" || s["kind"] == "sampling")
+        .map(|s| s["output_tokens"].as_i64().unwrap_or(0))
+        .sum();
+    let shown = json_of(&sandbox.run(&["--json", "runs", "show", &run.to_string()]).ok());
+    assert_eq!(shown["run"]["output_tokens"].as_i64(), Some(total));
+}
+
+#[test]
+fn elicitation_becomes_a_question_answered_from_the_cli_with_its_form_schema() {
+    let turns = json!([
+        {"tool_calls": [{"name": "everything__trigger-elicitation-request", "arguments": {}}]},
+        "thanks",
+    ]);
+    let sandbox =
+        sandbox_with(&document(&stdio_server(&[]), turns, &["trigger-elicitation-request"]));
+    trust(&sandbox);
+    let running = sandbox
+        .command(&["--json", "run", "mcp_demo", "--input", "test"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the run");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let request = loop {
+        let pending = json_of(&sandbox.run(&["--json", "answer"]).ok());
+        if let Some(request) = pending.as_array().and_then(|p| p.first()) {
+            break request.clone();
+        }
+        assert!(Instant::now() < deadline, "no question appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(request["source"], "elicitation");
+    assert!(request["prompt"].as_str().unwrap_or_default().contains("everything"), "{request}");
+    assert_eq!(request["response_schema"]["properties"]["name"]["type"], "string");
+    assert_eq!(request["response_schema"]["required"], json!(["name"]));
+    let id = request["id"].as_i64().expect("id").to_string();
+    sandbox.run(&["answer", &id, r#"{"name": "Ada Lovelace", "check": true}"#]).ok();
+    let output = running.wait_with_output().expect("run ends");
+    let outcome: Value = serde_json::from_slice(&output.stdout).expect("run JSON");
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    let results = tool_results(&sandbox, outcome["session_id"].as_i64().expect("session"));
+    let text = result_text(&results, "everything__trigger-elicitation-request");
+    assert!(text.contains("User provided the requested information"), "{text}");
+    assert!(text.contains("Ada Lovelace"), "{text}");
+}
+
+#[test]
+fn roots_come_from_the_row_and_progress_lands_in_the_logs() {
+    let dir = tempfile::tempdir().expect("root dir");
+    let root = dir.path().display().to_string();
+    let turns = json!([
+        {"tool_calls": [{"name": "everything__get-roots-list", "arguments": {}}]},
+        {"tool_calls": [{"name": "everything__trigger-long-running-operation", "arguments": {"duration": 1, "steps": 2}}]},
+        "done",
+    ]);
+    let allowed = ["get-roots-list", "trigger-long-running-operation"];
+    let sandbox =
+        sandbox_with(&document(&stdio_server(std::slice::from_ref(&root)), turns, &allowed));
+    trust(&sandbox);
+    let outcome = run_demo(&sandbox);
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    let results = tool_results(&sandbox, outcome["session_id"].as_i64().expect("session"));
+    let roots = result_text(&results, "everything__get-roots-list");
+    assert!(roots.contains(&format!("file://{root}")), "{roots}");
+    let long = result_text(&results, "everything__trigger-long-running-operation");
+    assert!(long.contains("Long running operation completed"), "{long}");
+    let run = outcome["run_id"].as_i64().expect("run").to_string();
+    let logs = json_of(&sandbox.run(&["--json", "logs", "--run", &run]).ok());
+    let messages: Vec<&str> =
+        logs.as_array().expect("logs").iter().filter_map(|l| l["message"].as_str()).collect();
+    assert!(messages.contains(&"progress 1/2"), "{messages:?}");
+    assert!(messages.contains(&"progress 2/2"), "{messages:?}");
+}
