@@ -43,12 +43,17 @@ pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let handle = runtime.handle().clone();
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("AgentLoom")
-            .with_inner_size([1280.0, 800.0]),
-        ..eframe::NativeOptions::default()
-    };
+    // The app id matches packaging/agentloom.desktop (Wayland app_id, X11 WM_CLASS).
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("AgentLoom")
+        .with_app_id("agentloom")
+        .with_inner_size([1280.0, 800.0]);
+    let icon = include_bytes!("../../assets/icons/agentloom-256.png");
+    match eframe::icon_data::from_png_bytes(icon) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(error) => tracing::warn!("the window icon could not be decoded: {error}"),
+    }
+    let options = eframe::NativeOptions { viewport, ..eframe::NativeOptions::default() };
     eframe::run_native(
         "AgentLoom",
         options,
