@@ -10,6 +10,7 @@ mod output;
 mod parse;
 mod run;
 mod runs;
+mod serve;
 mod transfer;
 mod workflow;
 
@@ -93,6 +94,8 @@ pub enum Command {
     /// Agents' saved state
     #[command(subcommand)]
     State(runs::StateCommand),
+    /// Serve the database to other programs: the REST API (--http)
+    Serve(serve::ServeArgs),
 }
 
 /// What `--version` prints: the program and the schema it writes.
@@ -162,5 +165,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runs::answer(&globals, request, text, decline)
         }
         Some(Command::State(command)) => runs::state(&globals, command),
+        Some(Command::Serve(args)) => serve::serve(&globals, args),
     }
 }

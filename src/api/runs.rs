@@ -1,0 +1,179 @@
+//! `/runs`: what ran, each run with its span tree, its log records, and cancelling a run this
+//! service is running.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::schemas;
+use super::state::AppState;
+use crate::model::{LogLevel, LogRecord, Run, RunStatus, Span};
+use crate::store::{LogFilter, RunFilter};
+
+/// How many runs or log records a list holds unless `limit` says otherwise.
+const DEFAULT_LIMIT: i64 = 50;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunQuery {
+    /// Only runs of this workflow.
+    workflow: Option<String>,
+    /// Only runs with this status.
+    #[param(value_type = Option<RunStatus>)]
+    status: Option<RunStatus>,
+    /// Only runs of this session.
+    session: Option<i64>,
+    /// At most this many, newest first (default 50).
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// At least this severe.
+    #[param(value_type = Option<LogLevel>)]
+    level: Option<LogLevel>,
+    /// At most the newest this many (default 50).
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+}
+
+/// A run with its spans as a tree.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunTree {
+    #[schema(value_type = schemas::Run)]
+    run: Run,
+    /// The top spans, each with the spans it contains, in order.
+    #[schema(value_type = Vec<schemas::SpanNode>)]
+    spans: Vec<SpanNode>,
+}
+
+/// A span with the spans it contains.
+#[derive(Debug, Serialize)]
+pub struct SpanNode {
+    #[serde(flatten)]
+    span: Span,
+    children: Vec<SpanNode>,
+}
+
+/// What a cancel request did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cancelling {
+    run_id: i64,
+    /// Always true: the run was asked to stop and ends with status `cancelled`.
+    cancelling: bool,
+}
+
+fn limit(given: Option<i64>) -> ApiResult<i64> {
+    match given {
+        Some(n) if n < 1 => {
+            Err(ApiError::bad_request(format!("limit: must be 1 or more, got {n}")))
+        }
+        Some(n) => Ok(n),
+        None => Ok(DEFAULT_LIMIT),
+    }
+}
+
+/// Runs, newest first.
+#[utoipa::path(get, path = "/runs", tag = "runs", params(RunQuery),
+    responses((status = 200, body = [schemas::Run]), (status = 400, body = ErrorBody),
+              (status = "default", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<RunQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<Run>>> {
+    let Query(query) = query?;
+    let filter = RunFilter {
+        workflow: query.workflow,
+        status: query.status,
+        session_id: query.session,
+        limit: Some(limit(query.limit)?),
+    };
+    Ok(Json(state.read(move |r| r.runs(&filter)).await?))
+}
+
+/// A run and its span tree.
+#[utoipa::path(get, path = "/runs/{id}", tag = "runs", params(("id" = i64, Path)),
+    responses((status = 200, body = RunTree), (status = 404, body = ErrorBody),
+              (status = "default", body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Json<RunTree>> {
+    let Path(id) = id?;
+    let (run, spans) = state.read(move |r| Ok((r.run(id)?, r.spans(id)?))).await?;
+    Ok(Json(RunTree { run, spans: span_tree(spans) }))
+}
+
+/// Nests `spans` under their parents, keeping their order.
+fn span_tree(spans: Vec<Span>) -> Vec<SpanNode> {
+    let mut children: HashMap<Option<i64>, Vec<Span>> = HashMap::new();
+    for span in spans {
+        children.entry(span.parent_span_id).or_default().push(span);
+    }
+    fn grow(parent: Option<i64>, children: &mut HashMap<Option<i64>, Vec<Span>>) -> Vec<SpanNode> {
+        let spans = children.remove(&parent).unwrap_or_default();
+        spans
+            .into_iter()
+            .map(|span| {
+                let nested = grow(Some(span.id), children);
+                SpanNode { span, children: nested }
+            })
+            .collect()
+    }
+    grow(None, &mut children)
+}
+
+/// A run's log records, oldest first.
+#[utoipa::path(get, path = "/runs/{id}/logs", tag = "runs", params(("id" = i64, Path), LogQuery),
+    responses((status = 200, body = [schemas::LogRecord]), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = "default", body = ErrorBody)))]
+pub async fn logs(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+    query: Result<Query<LogQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<LogRecord>>> {
+    let (Path(id), Query(query)) = (id?, query?);
+    let filter =
+        LogFilter { run_id: Some(id), level: query.level, limit: Some(limit(query.limit)?) };
+    let records = state
+        .read(move |r| {
+            r.run(id)?;
+            r.logs(&filter)
+        })
+        .await?;
+    Ok(Json(records))
+}
+
+/// Asks a run this service is running to stop.
+#[utoipa::path(post, path = "/runs/{id}/cancel", tag = "runs", params(("id" = i64, Path)),
+    responses((status = 202, body = Cancelling), (status = 404, body = ErrorBody),
+              (status = 409, description = "The run has ended, or another process runs it", body = ErrorBody),
+              (status = "default", body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<(StatusCode, Json<Cancelling>)> {
+    let Path(id) = id?;
+    if state.engine().cancel(id) {
+        return Ok((StatusCode::ACCEPTED, Json(Cancelling { run_id: id, cancelling: true })));
+    }
+    let run = state.read(move |r| r.run(id)).await?;
+    let message = match run.status {
+        RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled => {
+            format!("run {id} has already ended ({})", run.status)
+        }
+        RunStatus::Queued | RunStatus::Running | RunStatus::Waiting => format!(
+            "run {id} is {} in another process (the app or the CLI); cancel it there",
+            run.status
+        ),
+    };
+    Err(ApiError::conflict(message))
+}

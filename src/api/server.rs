@@ -1,0 +1,155 @@
+//! Starting the service: where it listens (loopback unless a bearer token guards it), the token
+//! check on every request, the request body limit, JSON answers for unknown routes, and a
+//! graceful stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{Method, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use super::state::AppState;
+use super::webhook::{WebhookPolicy, Webhooks};
+use crate::engine::Engine;
+
+/// The largest request body the service reads, unless told otherwise.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// How to run the service.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The database file (the engine given to [`Server::bind`] must be on the same one).
+    pub db: PathBuf,
+    pub bind: SocketAddr,
+    /// When set, every request must carry `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    pub body_limit: usize,
+    pub webhooks: WebhookPolicy,
+}
+
+impl ServeOptions {
+    /// Options for the database at `db`, listening on `bind`, with no token.
+    pub fn new(db: PathBuf, bind: SocketAddr) -> ServeOptions {
+        ServeOptions {
+            db,
+            bind,
+            token: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            webhooks: WebhookPolicy::default(),
+        }
+    }
+}
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "refusing to listen on {0} without a token: anyone who can reach that address could run your agents; \
+         keep the default 127.0.0.1, or set a token in an environment variable and pass --token-env VAR"
+    )]
+    OpenWithoutToken(SocketAddr),
+    #[error("the token is empty; set a long random value")]
+    EmptyToken,
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("the service stopped: {0}")]
+    Stopped(std::io::Error),
+}
+
+/// A service bound to its address, ready to run.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: Router,
+}
+
+impl Server {
+    /// Checks `options` and binds; a non-loopback address needs a token.
+    pub async fn bind(options: ServeOptions, engine: Engine) -> Result<Server, ServeError> {
+        if options.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(ServeError::EmptyToken);
+        }
+        if options.token.is_none() && !options.bind.ip().is_loopback() {
+            return Err(ServeError::OpenWithoutToken(options.bind));
+        }
+        let listener = tokio::net::TcpListener::bind(options.bind)
+            .await
+            .map_err(|source| ServeError::Bind { addr: options.bind, source })?;
+        let state = AppState::new(&options.db, engine, Webhooks::new(options.webhooks));
+        let mut router = super::routes(state)
+            .fallback(unknown_route)
+            .method_not_allowed_fallback(method_not_allowed)
+            .layer(DefaultBodyLimit::max(options.body_limit));
+        if let Some(token) = options.token {
+            router = router.layer(middleware::from_fn_with_state(Arc::from(token), require_token));
+        }
+        Ok(Server { listener, router })
+    }
+
+    /// The address it listens on (the port chosen when asked for port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
+        self.listener.local_addr().map_err(ServeError::Stopped)
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServeError::Stopped)
+    }
+}
+
+/// Lets a request through only with `Authorization: Bearer <token>`.
+async fn require_token(State(token): State<Arc<str>>, request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    if given.is_some_and(|given| same_secret(given.trim().as_bytes(), token.as_bytes())) {
+        return next.run(request).await;
+    }
+    let error = ApiError::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "this service needs a bearer token: send Authorization: Bearer <token>",
+    );
+    ([(header::WWW_AUTHENTICATE, "Bearer")], error).into_response()
+}
+
+/// Compares two secrets in time that depends only on their lengths.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
+}
+
+async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no such endpoint: {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_by_every_byte() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abd", b"abc"));
+        assert!(!same_secret(b"ab", b"abc"));
+    }
+}

@@ -1,0 +1,86 @@
+//! `agentloom serve`: AgentLoom as a service on the database, at the same time as the app and
+//! other CLI commands: `--http` serves the REST API (loopback by default; anything else needs a
+//! bearer token from `--token-env`).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{ArgGroup, Args};
+
+use super::Globals;
+use crate::api::{ServeOptions, Server};
+use crate::engine::{Engine, EngineConfig};
+
+/// Where the REST service listens unless `--bind` says otherwise.
+const DEFAULT_BIND: &str = "127.0.0.1:8480";
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("protocol").required(true).multiple(false)))]
+pub struct ServeArgs {
+    /// Serve the REST API over HTTP (its OpenAPI document is at /openapi.json)
+    #[arg(long, group = "protocol")]
+    http: bool,
+    /// Where the HTTP service listens; an address other than loopback needs --token-env
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_BIND)]
+    bind: SocketAddr,
+    /// The environment variable that holds the bearer token every request must carry
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
+}
+
+pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let path = globals.db_path()?;
+    drop(globals.open()?);
+    let token = match &args.token_env {
+        Some(var) => Some(std::env::var(var).with_context(|| {
+            format!("--token-env {var}: the environment variable {var} is not set (or not UTF-8)")
+        })?),
+        None => None,
+    };
+    let options = ServeOptions { token, ..ServeOptions::new(path.clone(), args.bind) };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let engine = Engine::open(&path, EngineConfig::default())?;
+        record_logs(&engine);
+        let server = Server::bind(options, engine.clone()).await?;
+        let addr = server.local_addr()?;
+        println!("AgentLoom REST service on http://{addr} (database {})", path.display());
+        let _ = std::io::stdout().flush();
+        server.run(stop_signal()).await?;
+        engine.close().await?;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Writes what runs log to the logs table, and what the service logs (at info and above) to
+/// standard error.
+fn record_logs(engine: &Engine) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let console = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_filter(LevelFilter::INFO);
+    let subscriber =
+        tracing_subscriber::registry().with(engine.log_layer(tracing::Level::INFO)).with(console);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
