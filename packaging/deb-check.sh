@@ -39,7 +39,7 @@ deb=$(realpath "$deb")
 depends=$(dpkg-deb -f "$deb" Depends)
 step "$(basename "$deb"): Depends: $depends"
 # Every package name Depends mentions, alternatives included, one a line.
-declared=$(tr ',|' '\n\n' <<<"$depends" | sed 's/(.*)//; s/[[:space:]]//g')
+declared=$(tr ',|' '\n' <<<"$depends" | sed 's/(.*)//; s/[[:space:]]//g')
 
 work=$(mktemp -d)
 home="$work/home"
@@ -93,6 +93,10 @@ step "window: $class; _NET_WM_ICON 256x256"
 
 # Libraries the app loaded itself (dlopen): mapped, but not NEEDED by the binary or any mapped
 # library. Those loaded by libglvnd (the GL vendor's) and glibc's own modules are not ours.
+# The package that owns a library (dpkg lists some under /lib, some under /usr/lib).
+package_of() {
+    { dpkg -S "$1" || dpkg -S "${1#/usr}" || dpkg -S "*/$(basename "$1")"; } 2>/dev/null | head -n1 | cut -d: -f1
+}
 mapfile -t mapped < <(awk '$6 ~ /\.so/ {print $6}' "/proc/$app/maps" | sort -u)
 needed=$(for lib in /usr/bin/agentloom "${mapped[@]}"; do
     readelf -d "$lib" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
@@ -102,8 +106,7 @@ for lib in "${mapped[@]}"; do
     soname=$(readelf -d "$lib" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
     grep -qxF "${soname:-$(basename "$lib")}" <<<"$needed" && continue
     [[ "$lib" =~ (_dri\.so|/dri/|libgallium|lib(EGL|GLX)_[a-z]+\.so|/gconv/|libnss_) ]] && continue
-    package=$(dpkg -S "$lib" 2>/dev/null | head -n1 | cut -d: -f1)
-    [ -n "$package" ] || package=$(dpkg -S "$(basename "$lib")" 2>/dev/null | head -n1 | cut -d: -f1)
+    package=$(package_of "$lib")
     if [ -n "$package" ] && grep -qxF "$package" <<<"$declared"; then
         step "  loaded $(basename "$lib") from $package: in Depends"
     else
@@ -111,6 +114,8 @@ for lib in "${mapped[@]}"; do
     fi
 done
 [ ${#missing[@]} = 0 ] || fail "loaded but not in Depends: ${missing[*]}"
+loaded=$(for lib in "${mapped[@]}"; do package_of "$lib"; done | sort -u)
+step "  declared but not loaded by this X11 session: $(comm -23 <(sort -u <<<"$declared") <(echo "$loaded") | tr '\n' ' ')"
 
 # The first launch upgraded the old file in place and kept a copy from before.
 db="$data/agentloom.db"

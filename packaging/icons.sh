@@ -16,4 +16,4 @@ convert agentloom-16.png agentloom-24.png agentloom-32.png agentloom-48.png agen
     agentloom-256.png -strip agentloom.ico
 png2icns agentloom.icns agentloom-16.png agentloom-32.png agentloom-48.png agentloom-128.png \
     agentloom-256.png agentloom-512.png >/dev/null
-echo "icons.sh: wrote $(ls agentloom-*.png agentloom.ico agentloom.icns | tr '\n' ' ')"
+echo "icons.sh: wrote" agentloom-*.png agentloom.ico agentloom.icns
