@@ -1,5 +1,7 @@
 //! `agentloom mcp ...`: MCP servers, their import from `mcpServers` JSON, and the user's trust in them.
 
+mod probe;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,6 +33,10 @@ pub enum McpCommand {
     Import { file: PathBuf },
     /// Approve the exact command line of an imported stdio server so that it may start
     Trust { name: String },
+    /// Connect to a server and show what it offers, with timings, or why it cannot be reached
+    Test { name: String },
+    /// List a server's tools, named as agents see them (NAME__tool)
+    Tools { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +68,9 @@ pub struct AddArgs {
     /// The LLM config that answers the server's sampling requests
     #[arg(long, value_name = "NAME")]
     sampling_llm: Option<String>,
+    /// How long the server may take to start and answer `initialize`
+    #[arg(long, value_name = "SECS", default_value_t = crate::model::DEFAULT_INIT_TIMEOUT_SECS)]
+    init_timeout: f64,
 }
 
 pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<ExitCode> {
@@ -160,6 +169,8 @@ pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<Exit
             }
             Ok(ExitCode::SUCCESS)
         }
+        McpCommand::Test { name } => probe::test(globals, &name),
+        McpCommand::Tools { name } => probe::tools(globals, &name),
         McpCommand::Trust { name } => {
             let server =
                 globals.open()?.write("trusting an MCP server", |w| w.trust_mcp_server(&name))?;
@@ -191,6 +202,7 @@ fn add(globals: &Globals, args: AddArgs) -> anyhow::Result<ExitCode> {
     spec.cwd = args.cwd;
     spec.root_paths = args.roots;
     spec.sampling_llm = args.sampling_llm;
+    spec.init_timeout_secs = args.init_timeout;
     globals
         .open()?
         .write("adding an MCP server", |w| w.create_mcp_server(&spec, ServerOrigin::User))?;

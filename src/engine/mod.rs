@@ -32,6 +32,7 @@ pub use error::EngineError;
 pub use events::RunEvent;
 pub use invoke::Spent;
 pub use logging::DbLogLayer;
+pub use mcp_tools::resolve_secrets;
 pub use replay::ReplayRequest;
 
 use context::{RunContext, Shared};

@@ -105,7 +105,7 @@ impl Connection {
                         return Err(McpError::Unreachable {
                             server,
                             url,
-                            reason: error.to_string(),
+                            reason: transport_reason(&error.to_string()),
                         });
                     }
                     Err(_) => {
@@ -336,6 +336,16 @@ async fn died(server: &str, child: &mut Child, stderr: &StderrTail, context: Str
 
 fn cancelled(id: rmcp::model::RequestId, reason: &str) -> CancelledNotification {
     CancelledNotification::new(CancelledNotificationParam::new(Some(id), Some(reason.to_owned())))
+}
+
+/// rmcp's transport error without its type names, its HTML body and its "when ..." tail:
+/// `unexpected server response: HTTP 404 Not Found`.
+fn transport_reason(text: &str) -> String {
+    let text = text.rsplit_once("] error: ").map_or(text, |(_, rest)| rest);
+    let text = text.rsplit_once(", when ").map_or(text, |(head, _)| head);
+    let text = text.split_once(": <").map_or(text, |(head, _)| head);
+    let line = text.lines().next().unwrap_or_default().trim();
+    line.chars().take(300).collect()
 }
 
 /// A `file://` URI for a root path (relative paths are taken from the current directory).

@@ -4,8 +4,9 @@
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum McpError {
     #[error(
-        "MCP server \"{server}\" cannot start: `{command}` was not found on PATH{hint}; fix its \
-         command with `agentloom mcp add {server} --command ...` or install the program"
+        "MCP server \"{server}\" cannot start: `{command}` was not found on PATH{hint}; install \
+         it, or give the server another command (`agentloom mcp rm {server}`, then \
+         `agentloom mcp add {server} --command ...`)"
     )]
     CommandNotFound { server: String, command: String, hint: String },
     #[error("MCP server \"{server}\" cannot start `{command}`: {reason}")]

@@ -1,0 +1,106 @@
+//! `agentloom mcp test` and `mcp tools` against server-everything (over stdio and streamable
+//! HTTP), and the diagnosis each way of failing gets: command not found, exited with its status
+//! and stderr, no answer within the init timeout, an HTTP error status, an unapproved import.
+
+#[path = "support/mcp_peers.rs"]
+mod mcp_peers;
+mod support;
+
+use mcp_peers::{EverythingHttp, everything_script};
+use serde_json::Value;
+use support::Sandbox;
+
+fn add_everything(sandbox: &Sandbox) {
+    let command = format!("node {} stdio", everything_script().display());
+    sandbox.run(&["mcp", "add", "everything", "--command", &command]).ok();
+}
+
+#[test]
+fn test_prints_server_info_tools_prompts_and_resources_with_timings() {
+    let sandbox = Sandbox::empty();
+    add_everything(&sandbox);
+    let shown = sandbox.run(&["mcp", "test", "everything"]).ok();
+    let out = &shown.stdout;
+    assert!(out.contains("everything: mcp-servers/everything"), "{out}");
+    assert!(out.contains("connected in "), "{out}");
+    assert!(out.contains("Tools ("), "{out}");
+    assert!(out.contains("listed in "), "{out}");
+    assert!(out.contains("everything__echo  Echoes back the input string"), "{out}");
+    // These appear only because we declare sampling, elicitation and roots.
+    for conditional in ["trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"]
+    {
+        assert!(out.contains(&format!("everything__{conditional}")), "{conditional}: {out}");
+    }
+    assert!(out.contains("args-prompt city [state]"), "{out}");
+    assert!(out.contains("demo://resource/static/document/architecture.md"), "{out}");
+
+    let json: Value =
+        serde_json::from_str(&sandbox.run(&["--json", "mcp", "test", "everything"]).ok().stdout)
+            .expect("JSON");
+    assert_eq!(json["server"]["name"], "mcp-servers/everything");
+    assert!(
+        json["prompts"].as_array().is_some_and(|p| p.iter().any(|p| p["name"] == "simple-prompt"))
+    );
+}
+
+#[test]
+fn tools_lists_names_as_agents_see_them_over_http_too() {
+    let server = EverythingHttp::start();
+    let sandbox = Sandbox::empty();
+    sandbox.run(&["mcp", "add", "web", "--url", &server.url()]).ok();
+    let table = sandbox.run(&["mcp", "tools", "web"]).ok().stdout;
+    assert!(table.contains("web__get-sum"), "{table}");
+    let json: Value =
+        serde_json::from_str(&sandbox.run(&["--json", "mcp", "tools", "web"]).ok().stdout)
+            .expect("JSON");
+    let sum =
+        json.as_array().and_then(|t| t.iter().find(|t| t["name"] == "get-sum")).expect("get-sum");
+    assert_eq!(sum["input_schema"]["properties"]["a"]["type"], "number");
+}
+
+#[test]
+fn failures_are_diagnosed() {
+    let sandbox = Sandbox::empty();
+    sandbox.run(&["mcp", "add", "missing", "--command", "no-such-program-here --flag"]).ok();
+    sandbox.run(&["mcp", "test", "missing"]).fails_with(
+        "MCP server \"missing\" cannot start: `no-such-program-here` was not found on PATH",
+    );
+
+    sandbox
+        .run(&["mcp", "add", "dies", "--command", "sh -c 'echo the config is broken >&2; exit 3'"])
+        .ok();
+    sandbox
+        .run(&["mcp", "test", "dies"])
+        .fails_with("MCP server \"dies\" exited (exit status: 3) before it answered; the end of its stderr:\nthe config is broken");
+
+    sandbox.run(&["mcp", "add", "mute", "--command", "sleep 30", "--init-timeout", "0.5"]).ok();
+    sandbox
+        .run(&["mcp", "test", "mute"])
+        .fails_with("MCP server \"mute\" did not finish initializing within 0.5 s");
+
+    let server = EverythingHttp::start();
+    let wrong = format!("http://127.0.0.1:{}/nowhere", server.port);
+    sandbox.run(&["mcp", "add", "lost", "--url", &wrong]).ok();
+    sandbox.run(&["mcp", "test", "lost"]).fails_with("HTTP 404 Not Found");
+}
+
+#[test]
+fn an_imported_stdio_server_starts_only_once_trusted_and_a_change_revokes_it() {
+    let sandbox = Sandbox::empty();
+    let config = serde_json::json!({"mcpServers": {"everything": {
+        "command": "node", "args": [everything_script().display().to_string(), "stdio"],
+    }}});
+    let file = sandbox.path("claude.json");
+    std::fs::write(&file, config.to_string()).expect("write");
+    sandbox.run(&["mcp", "import", file.to_str().expect("path")]).ok();
+    sandbox.run(&["mcp", "tools", "everything"]).fails_with("agentloom mcp trust everything");
+    sandbox.run(&["mcp", "trust", "everything"]).ok();
+    sandbox.run(&["mcp", "tools", "everything"]).ok();
+    // Importing a different command line for it revokes the approval.
+    let changed = serde_json::json!({"mcpServers": {"everything": {
+        "command": "node", "args": [everything_script().display().to_string(), "stdio", "--extra"],
+    }}});
+    std::fs::write(&file, changed.to_string()).expect("write");
+    sandbox.run(&["mcp", "import", file.to_str().expect("path")]).ok();
+    sandbox.run(&["mcp", "tools", "everything"]).fails_with("agentloom mcp trust everything");
+}
