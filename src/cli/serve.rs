@@ -2,7 +2,7 @@
 //! other CLI commands: `--http` serves the REST API (loopback by default; anything else needs a
 //! bearer token from `--token-env`).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -62,6 +62,7 @@ fn record_logs(engine: &Engine) {
     use tracing_subscriber::layer::SubscriberExt as _;
     let console = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(LevelFilter::INFO);
     let subscriber =
