@@ -182,7 +182,7 @@ fn fitting(snarl: &Snarl<AgentNode>, screen: egui::Rect) -> Option<egui::emath::
 fn run_badge(ui: &mut Ui, progress: Option<&AgentProgress>) {
     let progress = progress.cloned().unwrap_or_default();
     let (mark, color, meaning) = match progress.status {
-        NodeStatus::Queued => ("◌", Color32::from_gray(150), "Queued: not reached (yet)"),
+        NodeStatus::Queued => ("○", Color32::from_gray(150), "Queued: not reached (yet)"),
         NodeStatus::Running => ("", Color32::from_rgb(100, 150, 230), "Running"),
         NodeStatus::Waiting => ("✋", Color32::from_rgb(230, 170, 40), "Waiting for your answer"),
         NodeStatus::Done => ("✔", Color32::from_rgb(90, 180, 90), "Done"),

@@ -95,7 +95,7 @@ pub fn compare_ui(runs: &mut Runs, ui: &mut egui::Ui) {
     });
     match diff.first_diverging_span() {
         Some(step) => ui.label(
-            RichText::new(format!("⟶ The runs part ways at {} ({})", step.path, step.kind))
+            RichText::new(format!("➡ The runs part ways at {} ({})", step.path, step.kind))
                 .color(DIVERGENCE)
                 .strong(),
         ),
@@ -160,7 +160,7 @@ fn step_row(ui: &mut egui::Ui, step: &SpanDiff, first: bool, selected: bool) -> 
     ui.horizontal(|ui| {
         ui.add_space(step.depth as f32 * 12.0);
         let mark = match (first, step.differs()) {
-            (true, _) => RichText::new("⟶").color(DIVERGENCE).strong(),
+            (true, _) => RichText::new("➡").color(DIVERGENCE).strong(),
             (false, true) => RichText::new("≠").color(Color32::from_rgb(230, 170, 40)),
             (false, false) => RichText::new("=").weak(),
         };

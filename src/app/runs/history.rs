@@ -66,6 +66,12 @@ pub fn history_ui(runs: &mut Runs, ui: &mut egui::Ui) {
             runs.tab = Tab::Compare;
             runs.refresh();
         }
+        Some((run, RowAction::Replay)) => {
+            if let Some(runner) = runs.runner() {
+                runner.replay(run, None);
+                runs.tab = Tab::Trace;
+            }
+        }
         Some((run, RowAction::Cancel)) => {
             if let Some(runner) = runs.runner() {
                 runner.cancel(run);
@@ -79,6 +85,7 @@ enum RowAction {
     Open,
     CompareA,
     CompareB,
+    Replay,
     Cancel,
 }
 
@@ -123,6 +130,17 @@ fn run_row(ui: &mut egui::Ui, run: &Run, runs: &Runs) -> Option<RowAction> {
     if ui.small_button("B").on_hover_text("Compare: this run on the right").clicked() {
         action = Some(RowAction::CompareB);
     }
+    let replayable = run.status.is_final();
+    let replay = ui.add_enabled(replayable, egui::Button::new("↺ Replay").small());
+    if replay
+        .on_hover_text(
+            "Run it again from its recorded answers: no provider is called, nothing is paid",
+        )
+        .on_disabled_hover_text("A run can be replayed once it is over")
+        .clicked()
+    {
+        action = Some(RowAction::Replay);
+    }
     if runs.is_going(run.id) && ui.small_button("■").on_hover_text("Cancel this run").clicked() {
         action = Some(RowAction::Cancel);
     }
@@ -136,8 +154,8 @@ fn run_row(ui: &mut egui::Ui, run: &Run, runs: &Runs) -> Option<RowAction> {
 /// A run's or span's status, coloured.
 pub fn status_text(status: RunStatus) -> RichText {
     let (mark, color) = match status {
-        RunStatus::Queued => ("◌", Color32::from_gray(150)),
-        RunStatus::Running => ("◐", Color32::from_rgb(100, 150, 230)),
+        RunStatus::Queued => ("○", Color32::from_gray(150)),
+        RunStatus::Running => ("▶", Color32::from_rgb(100, 150, 230)),
         RunStatus::Waiting => ("✋", Color32::from_rgb(230, 170, 40)),
         RunStatus::Succeeded => ("✔", Color32::from_rgb(90, 180, 90)),
         RunStatus::Failed => ("✖", Color32::from_rgb(220, 90, 90)),

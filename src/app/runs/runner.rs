@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tracing_subscriber::Registry;
 use tracing_subscriber::reload;
 
-use crate::engine::{DbLogLayer, Engine, EngineConfig, RunEvent, RunRequest};
+use crate::engine::{DbLogLayer, Engine, EngineConfig, ReplayRequest, RunEvent, RunRequest};
 use crate::model::{HumanInputStatus, RunOrigin};
 use crate::store::Store;
 
@@ -71,6 +71,19 @@ impl Runner {
             // A run that started reports its end as events; only a refusal to start comes here.
             if let Err(error) = engine.run(request).await {
                 let _ = notify.send(Notice::Error(format!("The run did not start: {error}")));
+                wake();
+            }
+        });
+    }
+
+    /// Replays run `run_id` from its recording (no provider is called), or, with `from_span`,
+    /// live from that span on with everything before it pinned to what was recorded.
+    pub fn replay(&self, run_id: i64, from_span: Option<i64>) {
+        let request = ReplayRequest { run_id, from_span, origin: RunOrigin::App };
+        let (engine, notify, wake) = (self.engine.clone(), self.notify.clone(), self.wake.clone());
+        self.runtime.spawn(async move {
+            if let Err(error) = engine.replay(request).await {
+                let _ = notify.send(Notice::Error(format!("The replay did not start: {error}")));
                 wake();
             }
         });

@@ -19,54 +19,71 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
         ui.label("No run open: press ▶ Run, or open one from the Runs tab.");
         return;
     };
+    let timeline = Timeline::of(&runs.view.spans);
+    let mut open_source = None;
+    let mut rerun_from = None;
+    let mut replay_all = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("run {} · {}", run.id, run.target)).strong());
         ui.label(status_text(run.status));
-        let timeline = Timeline::of(&runs.view.spans);
         ui.label(format_ms(timeline.end - timeline.start));
         ui.label(format!("{} tokens", run.input_tokens + run.output_tokens));
         ui.label(format_cost(run.cost_usd));
-        if let Some(source) = run.replay_of_run_id {
-            ui.label(RichText::new(format!("replay of run {source}")).weak());
+        if let Some(source) = run.replay_of_run_id
+            && ui.link(format!("replay of run {source}")).clicked()
+        {
+            open_source = Some(source);
         }
+        replay_all = ui
+            .add_enabled(run.status.is_final(), egui::Button::new("↺ Replay"))
+            .on_hover_text("Run it again from its recorded answers: no provider is called")
+            .clicked();
     });
     let rows = tree_rows(&runs.view.spans, &runs.collapsed);
     let critical = &runs.view.critical;
-    let timeline = Timeline::of(&runs.view.spans);
     let mut clicked = None;
     let mut toggled = None;
     ui.columns(2, |columns| {
-        egui::ScrollArea::vertical().id_salt("trace_tree").auto_shrink([false; 2]).show(
-            &mut columns[0],
-            |ui| {
-                for row in &rows {
+        let ui = &mut columns[0];
+        let row_height = ui.spacing().interact_size.y;
+        egui::ScrollArea::vertical().id_salt("trace_tree").auto_shrink([false; 2]).show_rows(
+            ui,
+            row_height,
+            rows.len(),
+            |ui, shown| {
+                let name_width = (ui.available_width() * 0.42).max(160.0);
+                for row in &rows[shown] {
                     let span = row.span;
                     let selected = runs.trace_span == Some(span.id);
                     ui.horizontal(|ui| {
-                        ui.add_space(row.depth as f32 * 14.0);
-                        if row.has_children {
-                            let arrow = if runs.collapsed.contains(&span.id) { "▶" } else { "▼" };
-                            if ui.small_button(arrow).clicked() {
-                                toggled = Some(span.id);
+                        let size = egui::vec2(name_width, row_height);
+                        ui.allocate_ui_with_layout(size, egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            ui.set_width(name_width);
+                            ui.add_space(row.depth as f32 * 12.0);
+                            if row.has_children {
+                                let open = !runs.collapsed.contains(&span.id);
+                                if fold_button(ui, open).clicked() {
+                                    toggled = Some(span.id);
+                                }
+                            } else {
+                                ui.add_space(14.0);
                             }
-                        } else {
-                            ui.add_space(18.0);
-                        }
-                        let label = format!("{} {}", kind_mark(span.kind), span_title(span));
-                        if ui.add(egui::Button::selectable(selected, label)).clicked() {
-                            clicked = Some(span.id);
-                        }
-                        ui.label(status_text(span.status).small());
-                        if let Some(ms) = span.duration_ms {
-                            ui.label(RichText::new(format_ms(ms)).small());
-                        }
+                            kind_dot(ui, span.kind);
+                            let mut title = RichText::new(span_title(span));
+                            if selected {
+                                title = title.strong().background_color(ui.visuals().selection.bg_fill);
+                            }
+                            let label = egui::Label::new(title).truncate().sense(Sense::click());
+                            if ui.add(label).clicked() {
+                                clicked = Some(span.id);
+                            }
+                        });
+                        ui.add_sized([88.0, row_height], egui::Label::new(status_text(span.status).small()));
+                        let duration = span.duration_ms.map(format_ms).unwrap_or_default();
+                        ui.add_sized([56.0, row_height], egui::Label::new(RichText::new(duration).small()));
                         let tokens = span.input_tokens + span.output_tokens;
-                        if tokens > 0 {
-                            ui.label(RichText::new(format!("{tokens} tok")).small());
-                        }
-                        if span.cost_usd > 0.0 {
-                            ui.label(RichText::new(format_cost(span.cost_usd)).small());
-                        }
+                        let tokens = if tokens > 0 { format!("{tokens} tok") } else { String::new() };
+                        ui.add_sized([60.0, row_height], egui::Label::new(RichText::new(tokens).small()));
                         bar(ui, span, &timeline, critical.contains(&span.id));
                     });
                 }
@@ -75,7 +92,17 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().id_salt("trace_detail").auto_shrink([false; 2]).show(
             &mut columns[1],
             |ui| match runs.trace_span.and_then(|id| runs.view.span(id)) {
-                Some(span) => span_detail(ui, span, &runs.view),
+                Some(span) => {
+                    let finished = run.status.is_final();
+                    let rerun = ui
+                        .add_enabled(finished, egui::Button::new("↺ Re-run from here"))
+                        .on_hover_text("A new run: the steps before this one keep their recorded answers, this one and those after it call the providers again")
+                        .on_disabled_hover_text("The run is still going");
+                    if rerun.clicked() {
+                        rerun_from = Some(span.id);
+                    }
+                    span_detail(ui, span, &runs.view);
+                }
                 None => {
                     ui.label(RichText::new("Select a span (or a node on the canvas) to see its input, output, messages and logs.").weak());
                 }
@@ -90,6 +117,16 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
     if clicked.is_some() {
         runs.trace_span = clicked;
     }
+    if let Some(runner) = runs.runner() {
+        if replay_all {
+            runner.replay(run.id, None);
+        } else if let Some(span) = rerun_from {
+            runner.replay(run.id, Some(span));
+        }
+    }
+    if let Some(source) = open_source {
+        runs.focus_on(source);
+    }
 }
 
 fn span_title(span: &Span) -> String {
@@ -100,14 +137,25 @@ fn span_title(span: &Span) -> String {
     }
 }
 
-fn kind_mark(kind: SpanKind) -> &'static str {
-    match kind {
-        SpanKind::Agent => "◆",
-        SpanKind::LlmCall => "✦",
-        SpanKind::ToolCall => "🔧",
-        SpanKind::HumanInput => "✋",
-        SpanKind::Sampling => "↺",
-    }
+/// A dot in the span kind's colour.
+fn kind_dot(ui: &mut egui::Ui, kind: SpanKind) {
+    let (dot, response) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), Sense::hover());
+    ui.painter().circle_filled(dot.center(), 4.0, kind_color(kind));
+    response.on_hover_text(kind.as_str());
+}
+
+/// The triangle that folds and unfolds a span's children.
+fn fold_button(ui: &mut egui::Ui, open: bool) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), Sense::click());
+    let color = ui.style().interact(&response).fg_stroke.color;
+    let c = rect.center();
+    let points = if open {
+        vec![c + egui::vec2(-4.0, -2.5), c + egui::vec2(4.0, -2.5), c + egui::vec2(0.0, 3.5)]
+    } else {
+        vec![c + egui::vec2(-2.5, -4.0), c + egui::vec2(3.5, 0.0), c + egui::vec2(-2.5, 4.0)]
+    };
+    ui.painter().add(egui::Shape::convex_polygon(points, color, Stroke::NONE));
+    response.on_hover_text(if open { "Fold" } else { "Unfold" })
 }
 
 fn kind_color(kind: SpanKind) -> Color32 {
@@ -241,7 +289,10 @@ fn bar(ui: &mut egui::Ui, span: &Span, timeline: &Timeline, critical: bool) {
 }
 
 fn span_detail(ui: &mut egui::Ui, span: &Span, view: &RunView) {
-    ui.label(RichText::new(format!("{} {}", kind_mark(span.kind), span_title(span))).strong());
+    ui.horizontal(|ui| {
+        kind_dot(ui, span.kind);
+        ui.label(RichText::new(span_title(span)).strong());
+    });
     ui.horizontal(|ui| {
         ui.label(status_text(span.status));
         if let Some(ms) = span.duration_ms {

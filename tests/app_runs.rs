@@ -1,0 +1,265 @@
+//! The run half of the desktop app, driven through its AccessKit tree with egui_kittest: Run on an
+//! example and watch every node finish and the output arrive, cancel a run that hangs, answer an
+//! agent's question in its window, open a past run's trace, compare two runs and replay one. Each
+//! checks the rows in the database as well as what the window shows.
+
+#![cfg(feature = "gui")]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use agentloom::app::AgentLoomApp;
+use agentloom::model::{HumanInputStatus, Run, RunStatus};
+use agentloom::store::{RunFilter, Store};
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+struct Window {
+    harness: Harness<'static, AgentLoomApp>,
+    path: PathBuf,
+    _runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+/// The app on a fresh database with the examples and `extra` (a workflow YAML), showing `workflow`.
+fn open(workflow: &str, extra: Option<&str>) -> Window {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("app.db");
+    let mut store = Store::open(&path).expect("store");
+    agentloom::interchange::seed_examples(&mut store).expect("examples");
+    if let Some(yaml) = extra {
+        agentloom::interchange::import_yaml(&mut store, yaml).expect("import");
+    }
+    drop(store);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (handle, db, open) = (runtime.handle().clone(), path.clone(), workflow.to_owned());
+    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
+        AgentLoomApp::open(&cc.egui_ctx, handle, db, Some(open)).expect("app opens")
+    });
+    harness.run_steps(3);
+    Window { harness, path, _runtime: runtime, _dir: dir }
+}
+
+/// What a node says: a label's text is its value in AccessKit, other widgets' their label.
+fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
+    let node = node.accesskit_node();
+    if node.role() == Role::Label { node.value() } else { node.label() }
+}
+
+fn runs(path: &Path) -> Vec<Run> {
+    Store::open(path).expect("store").read(|r| r.runs(&RunFilter::default())).expect("runs")
+}
+
+impl Window {
+    /// Steps the window until `done` holds, or fails after a while.
+    fn wait_until(&mut self, what: &str, mut done: impl FnMut(&mut Self) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            self.harness.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.harness.run_steps(2);
+    }
+
+    /// Opens the Run dialog, types `input` and runs.
+    fn run(&mut self, input: &str) {
+        self.harness.get_by_label("▶ Run").click();
+        self.harness.run_steps(3);
+        let field = self.harness.get_by_role(Role::MultilineTextInput);
+        field.click();
+        self.harness.run_steps(1);
+        self.harness.get_by_role(Role::MultilineTextInput).type_text(input);
+        self.harness.run_steps(2);
+        // The dialog's button is the second "▶ Run": the top bar's comes first.
+        let buttons: Vec<_> = self.harness.query_all_by_label("▶ Run").collect();
+        assert_eq!(buttons.len(), 2, "the top bar's Run and the dialog's");
+        buttons[1].click();
+        self.harness.run_steps(2);
+    }
+
+    /// Waits for the newest run to end and returns it.
+    fn finished_run(&mut self) -> Run {
+        let path = self.path.clone();
+        self.wait_until("the run to end", |_| {
+            runs(&path).first().is_some_and(|run| run.status.is_final())
+        });
+        runs(&path).remove(0)
+    }
+
+    fn shows(&self, label: &str) -> bool {
+        self.harness.query_all_by_label(label).next().is_some()
+    }
+
+    fn tab(&mut self, title: &str) {
+        self.harness.get_by_label(title).click();
+        self.harness.run_steps(3);
+    }
+}
+
+#[test]
+fn run_on_the_passthrough_chain_shows_every_node_done_and_the_output() {
+    let mut window = open("writing_chain", None);
+    window.run("Wood stoves heat small cabins well");
+    let run = window.finished_run();
+    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
+    assert_eq!(run.target, "writing_chain");
+    let output = run.output.clone().expect("output");
+
+    window.wait_until("the output in the messages panel", |w| w.shows(&output));
+    assert!(window.shows("output"), "the output is labelled as the run's output");
+    let on_canvas = Store::open(&window.path)
+        .expect("store")
+        .read(|r| r.layout("writing_chain"))
+        .expect("layout")
+        .len();
+    // A node's badge: "✔" alone (a chain calls no model itself) or "✔ N tok".
+    let done: Vec<String> = window
+        .harness
+        .query_all_by_label_contains("✔")
+        .filter_map(|node| text_of(&node))
+        .filter(|label| label == "✔" || (label.starts_with("✔ ") && label.ends_with(" tok")))
+        .collect();
+    assert_eq!(done.len(), on_canvas, "every node shows done with its tokens: {done:?}");
+}
+
+/// A workflow whose model never answers: a listener on 127.0.0.1 that accepts and stays silent.
+fn hanging_workflow(port: u16) -> String {
+    format!(
+        "agentloom: 1
+workflow: {{name: stuck, root: waiter}}
+agents:
+- name: waiter
+  type: basic
+  llm: silent
+llm_configs:
+- name: silent
+  provider: generic
+  model: never
+  base_url: http://127.0.0.1:{port}/v1
+"
+    )
+}
+
+#[test]
+fn cancel_stops_a_run_that_hangs() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let held = std::thread::spawn(move || {
+        // Keep every connection open and unanswered until the test ends.
+        listener.incoming().take(4).filter_map(Result::ok).collect::<Vec<_>>()
+    });
+    let mut window = open("stuck", Some(&hanging_workflow(port)));
+    window.run("anything");
+    let path = window.path.clone();
+    window.wait_until("the run to start", |_| {
+        runs(&path).first().is_some_and(|run| run.status == RunStatus::Running)
+    });
+    window.wait_until("the Cancel button", |w| w.shows("■ Cancel"));
+    window.harness.get_by_label("■ Cancel").click();
+    let run = window.finished_run();
+    assert_eq!(run.status, RunStatus::Cancelled);
+    window.wait_until("the Cancel button to go", |w| !w.shows("■ Cancel"));
+    drop(held);
+}
+
+const ASKER: &str = "agentloom: 1
+workflow: {name: ask, root: asker}
+agents:
+- name: asker
+  type: basic
+  human_input: true
+  llm: asker_script
+llm_configs:
+- name: asker_script
+  provider: playback
+  model: playback
+  provider_options:
+    turns:
+    - tool_calls: [{name: ask_human, arguments: {question: Which colour?}}]
+    - Thanks.
+";
+
+#[test]
+fn a_question_is_answered_in_its_window_and_the_run_goes_on() {
+    let mut window = open("ask", Some(ASKER));
+    window.run("pick one");
+    window.wait_until("the question", |w| w.shows("Which colour?"));
+    assert!(window.shows("✋ asker asks (run 1)"));
+    // The question window's answer field is the only multi-line field now.
+    let field = window.harness.get_by_role(Role::MultilineTextInput);
+    field.click();
+    window.harness.run_steps(1);
+    window.harness.get_by_role(Role::MultilineTextInput).type_text("teal");
+    window.harness.run_steps(2);
+    window.harness.get_by_label("Answer").click();
+    let run = window.finished_run();
+    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
+    assert_eq!(run.output.as_deref(), Some("Thanks."));
+    let requests =
+        Store::open(&window.path).expect("store").read(|r| r.human_inputs(None)).expect("requests");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].status, HumanInputStatus::Answered);
+    assert_eq!(requests[0].answer, Some(serde_json::json!("teal")));
+    window.wait_until("the question window to close", |w| !w.shows("Which colour?"));
+}
+
+#[test]
+fn past_runs_open_into_the_trace_compare_and_replay() {
+    let mut window = open("review_parallel", None);
+    window.run("first input");
+    let first = window.finished_run();
+    window.run("second input");
+    let second = window.finished_run();
+    assert_ne!(first.id, second.id);
+
+    window.tab("Runs (2)");
+    let title = format!("run {} · review_parallel", first.id);
+    window.harness.get_by_label(&title).click();
+    window.harness.run_steps(3);
+    window.wait_until("the trace of the first run", |w| {
+        w.shows(&format!("run {} · review_parallel", first.id))
+            && w.shows("review_panel (parallel)")
+    });
+    assert!(window.shows("grammar_reviewer (basic)"), "the branches are in the span tree");
+
+    window.tab("Runs (2)");
+    let a_buttons: Vec<_> = window.harness.query_all_by_label("A").collect();
+    a_buttons[1].click(); // the older run is listed second
+    window.harness.run_steps(1);
+    let b_buttons: Vec<_> = window.harness.query_all_by_label("B").collect();
+    b_buttons[0].click();
+    window.wait_until("the comparison", |w| {
+        w.shows(&format!("A: run {} · review_parallel", first.id))
+            && w.shows(&format!("B: run {} · review_parallel", second.id))
+    });
+    let divergence: Vec<String> = window
+        .harness
+        .query_all_by_label_contains("The runs part ways at")
+        .filter_map(|node| text_of(&node))
+        .collect();
+    assert_eq!(divergence.len(), 1, "different inputs part ways at a step: {divergence:?}");
+
+    window.tab("Runs (2)");
+    let replays: Vec<_> = window.harness.query_all_by_label("↺ Replay").collect();
+    replays[1].click();
+    window.harness.run_steps(2);
+    let path = window.path.clone();
+    window.wait_until("the replay to end", |_| {
+        runs(&path)
+            .first()
+            .is_some_and(|run| run.replay_of_run_id.is_some() && run.status.is_final())
+    });
+    let replay = runs(&path).remove(0);
+    assert_eq!(replay.replay_of_run_id, Some(first.id));
+    assert_eq!(replay.status, RunStatus::Succeeded, "{:?}", replay.error);
+    assert_eq!(replay.output, first.output, "a replay gives the recorded answer");
+    window
+        .wait_until("the replay in the trace", |w| w.shows(&format!("replay of run {}", first.id)));
+}
