@@ -4,12 +4,14 @@
 #   `agentloom --version`, launch /usr/bin/agentloom under Xvfb with a fresh HOME whose data
 #   directory holds an older-schema database, screenshot the window (docs/installed-deb.png),
 #   check the window's class and icon, check every library the running app loaded itself is
-#   declared in Depends, check the database was upgraded with a backup of the old file, then
+#   declared in Depends, check the database was upgraded with a backup of the old file; then (when
+#   weston is installed) launch it again under a headless Weston on Wayland with no database
+#   (docs/installed-deb-wayland.png, same library check, a new database made); then
 #   `dpkg -r agentloom` and check that no installed path is left behind.
 # Usage: packaging/deb-check.sh [PATH.deb]   (without a path it runs `cargo deb` first)
 # Needs: root, apt, cargo-deb $CARGO_DEB_VERSION, and Debian's xvfb, xdotool, x11-apps (xwd),
-# x11-utils (xprop), imagemagick, python3. It is not part of `cargo test` (root, apt, a release
-# build and minutes of time); run it by hand or in CI.
+# x11-utils (xprop, xdpyinfo), imagemagick, python3; weston for the Wayland part (else skipped).
+# It is not part of `cargo test` (root, apt, a release build, minutes): run it by hand or in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO_DEB_VERSION=3.8.0
@@ -41,11 +43,39 @@ step "$(basename "$deb"): Depends: $depends"
 # Every package name Depends mentions, alternatives included, one a line.
 declared=$(tr ',|' '\n' <<<"$depends" | sed 's/(.*)//; s/[[:space:]]//g')
 
+# Libraries the app loaded itself (dlopen): mapped, but not NEEDED by the binary or any mapped
+# library. Those loaded by libglvnd (the GL vendor's) and glibc's own modules are not ours. Each
+# must come from a package in Depends. Adds the packages of everything mapped to $work/loaded.
+check_libraries() {
+    local pid=$1 session=$2 mapped needed missing=() lib soname package
+    mapfile -t mapped < <(awk '$6 ~ /\.so/ {print $6}' "/proc/$pid/maps" | sort -u)
+    needed=$(for lib in /usr/bin/agentloom "${mapped[@]}"; do
+        readelf -d "$lib" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+    done | sort -u)
+    for lib in "${mapped[@]}"; do
+        package_of "$lib" >>"$work/loaded"
+        soname=$(readelf -d "$lib" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+        grep -qxF "${soname:-$(basename "$lib")}" <<<"$needed" && continue
+        [[ "$lib" =~ (_dri\.so|/dri/|libgallium|lib(EGL|GLX)_[a-z]+\.so|/gconv/|libnss_) ]] && continue
+        package=$(package_of "$lib")
+        if [ -n "$package" ] && grep -qxF "$package" <<<"$declared"; then
+            step "  $session: loaded $(basename "$lib") from $package, in Depends"
+        else
+            missing+=("$(basename "$lib") (${package:-no package})")
+        fi
+    done
+    [ ${#missing[@]} = 0 ] || fail "$session: loaded but not in Depends: ${missing[*]}"
+}
+# The package that owns a library (dpkg lists some under /lib, some under /usr/lib).
+package_of() {
+    { dpkg -S "$1" || dpkg -S "${1#/usr}" || dpkg -S "*/$(basename "$1")"; } 2>/dev/null | head -n1 | cut -d: -f1
+}
+
 work=$(mktemp -d)
 home="$work/home"
 mkdir -p "$home"
 cleanup() {
-    kill "${app:-}" "${xvfb:-}" 2>/dev/null || true
+    kill "${app:-}" "${xvfb:-}" "${weston:-}" 2>/dev/null || true
     if dpkg-query -W -f='${Status}' agentloom 2>/dev/null | grep -q installed; then dpkg -r agentloom >/dev/null || true; fi
     rm -rf "$work"
 }
@@ -91,31 +121,7 @@ icon=$(xprop -id "$window" -notype 32c _NET_WM_ICON)
 [[ "${icon:0:40}" == *"= 256, 256,"* ]] || fail "the window has no 256x256 icon: '${icon:0:80}'"
 step "window: $class; _NET_WM_ICON 256x256"
 
-# Libraries the app loaded itself (dlopen): mapped, but not NEEDED by the binary or any mapped
-# library. Those loaded by libglvnd (the GL vendor's) and glibc's own modules are not ours.
-# The package that owns a library (dpkg lists some under /lib, some under /usr/lib).
-package_of() {
-    { dpkg -S "$1" || dpkg -S "${1#/usr}" || dpkg -S "*/$(basename "$1")"; } 2>/dev/null | head -n1 | cut -d: -f1
-}
-mapfile -t mapped < <(awk '$6 ~ /\.so/ {print $6}' "/proc/$app/maps" | sort -u)
-needed=$(for lib in /usr/bin/agentloom "${mapped[@]}"; do
-    readelf -d "$lib" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
-done | sort -u)
-missing=()
-for lib in "${mapped[@]}"; do
-    soname=$(readelf -d "$lib" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-    grep -qxF "${soname:-$(basename "$lib")}" <<<"$needed" && continue
-    [[ "$lib" =~ (_dri\.so|/dri/|libgallium|lib(EGL|GLX)_[a-z]+\.so|/gconv/|libnss_) ]] && continue
-    package=$(package_of "$lib")
-    if [ -n "$package" ] && grep -qxF "$package" <<<"$declared"; then
-        step "  loaded $(basename "$lib") from $package: in Depends"
-    else
-        missing+=("$(basename "$lib") (${package:-no package})")
-    fi
-done
-[ ${#missing[@]} = 0 ] || fail "loaded but not in Depends: ${missing[*]}"
-loaded=$(for lib in "${mapped[@]}"; do package_of "$lib"; done | sort -u)
-step "  declared but not loaded by this X11 session: $(comm -23 <(sort -u <<<"$declared") <(echo "$loaded") | tr '\n' ' ')"
+check_libraries "$app" X11
 
 # The first launch upgraded the old file in place and kept a copy from before.
 db="$data/agentloom.db"
@@ -131,6 +137,41 @@ step "database upgraded from schema $old to $schema, rows kept, backup $(basenam
 kill "$app"
 wait "$app" 2>/dev/null || true
 app=
+
+# Wayland: the same binary under a headless Weston (pixman), with a HOME that has no database yet.
+if command -v weston >/dev/null && command -v weston-screenshooter >/dev/null; then
+    export XDG_RUNTIME_DIR="$work/runtime"
+    mkdir -m 700 "$XDG_RUNTIME_DIR"
+    export WAYLAND_DISPLAY=agentloom-check
+    weston --backend=headless-backend.so --use-pixman --socket="$WAYLAND_DISPLAY" --idle-time=0 \
+        --debug --width=1280 --height=800 >"$work/weston.log" 2>&1 &
+    weston=$!
+    for _ in $(seq 100); do [ -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ] && break; sleep 0.1; done
+    [ -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ] || { cat "$work/weston.log"; fail "weston did not start"; }
+    home2="$work/home-wayland"
+    mkdir -p "$home2"
+    step "launching /usr/bin/agentloom under headless Weston (WAYLAND_DISPLAY=$WAYLAND_DISPLAY) with HOME=$home2"
+    env -i HOME="$home2" XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" WAYLAND_DISPLAY="$WAYLAND_DISPLAY" \
+        PATH=/usr/bin:/bin /usr/bin/agentloom >"$work/app-wayland.log" 2>&1 &
+    app=$!
+    sleep 8
+    kill -0 "$app" 2>/dev/null || { cat "$work/app-wayland.log"; fail "the app exited under Weston"; }
+    grep -q libwayland-client "/proc/$app/maps" || fail "under Weston the app did not load libwayland-client"
+    (cd "$work" && weston-screenshooter) && mv "$work"/wayland-screenshot-*.png docs/installed-deb-wayland.png
+    step "screenshot: docs/installed-deb-wayland.png"
+    check_libraries "$app" Wayland
+    fresh="$home2/.local/share/agentloom/agentloom.db"
+    [ -f "$fresh" ] || fail "no new database at $fresh"
+    [ "$(read_db "$fresh" 'PRAGMA user_version')" = "$schema" ] || fail "the new database is not at schema $schema"
+    step "a first launch with no database made one at schema $schema in \$HOME/.local/share/agentloom"
+    kill "$app" "$weston"
+    wait "$app" "$weston" 2>/dev/null || true
+    app='' weston=''
+else
+    step "Wayland: skipped (no weston; apt-get install weston)"
+fi
+step "declared but loaded in no session: $(comm -23 <(sort -u <<<"$declared") <(sort -u "$work/loaded") | tr '\n' ' ')"
+
 step "removing: dpkg -r agentloom"
 dpkg -r agentloom >/dev/null
 status=$(dpkg-query -W -f='${db:Status-Abbrev}' agentloom 2>/dev/null || true)

@@ -103,19 +103,7 @@ async fn assert_replays_exactly(server: &ScriptedLlm, bench: &EngineBench, sourc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chain_replays_without_the_provider_and_twice_the_same() {
-    let server = ScriptedLlm::start([
-        Reply::Answer(Answer::text(&["A first ", "draft."]).with_usage(30, 4)),
-        Reply::Answer(Answer::text(&["A polished draft."]).with_usage(40, 5)),
-    ])
-    .await;
-    let mut bench = bench(&server);
-    bench.agent("drafter", AgentKind::Basic, "Draft: {{input}}", Some("model"));
-    bench.agent("polisher", AgentKind::Basic, "Polish what you are given.", Some("model"));
-    bench.agent("pipeline", AgentKind::Chain, "", None);
-    bench.link("pipeline", "drafter", LinkKind::ChainsTo, json!({}));
-    bench.link("pipeline", "polisher", LinkKind::ChainsTo, json!({}));
-    bench.workflow("writing", "pipeline");
-    let source = bench.run("writing", "tea", quick()).await;
+    let (server, bench, source) = recorded_chain().await;
     assert_eq!(source.output.as_deref(), Some("A polished draft."), "{:?}", source.error);
     assert_replays_exactly(&server, &bench, &source).await;
     let messages = bench.messages(&replay(&bench, source.run_id, None).await);
@@ -274,7 +262,8 @@ async fn a_failed_run_replays_to_the_same_failure() {
     assert_replays_exactly(&server, &bench, &source).await;
 }
 
-async fn chain_with_a_third_reply() -> (ScriptedLlm, EngineBench, RunOutcome) {
+/// A two-step chain run once against the server, which has no reply left.
+async fn recorded_chain() -> (ScriptedLlm, EngineBench, RunOutcome) {
     let server = ScriptedLlm::start([
         Reply::Answer(Answer::text(&["A first draft."]).with_usage(30, 4)),
         Reply::Answer(Answer::text(&["A polished draft."]).with_usage(40, 5)),
@@ -293,7 +282,7 @@ async fn chain_with_a_third_reply() -> (ScriptedLlm, EngineBench, RunOutcome) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_a_span_only_that_step_and_what_follows_run_live() {
-    let (server, bench, source) = chain_with_a_third_reply().await;
+    let (server, bench, source) = recorded_chain().await;
     server.push(Reply::Answer(Answer::text(&["A better polish."]).with_usage(41, 6)));
     let polish = spans(&bench, source.run_id)
         .into_iter()
@@ -330,7 +319,7 @@ async fn from_a_span_only_that_step_and_what_follows_run_live() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_graph_that_no_longer_matches_fails_naming_the_step() {
-    let (server, mut bench, source) = chain_with_a_third_reply().await;
+    let (server, mut bench, source) = recorded_chain().await;
     bench.agent("signer", AgentKind::Basic, "Sign it.", Some("model"));
     bench.link("pipeline", "signer", LinkKind::ChainsTo, json!({}));
     let requests = server.journal().len();

@@ -3,11 +3,13 @@
 
 mod agent;
 mod db;
+mod diff;
 mod link;
 mod llm;
 mod mcp;
 mod output;
 mod parse;
+mod replay;
 mod run;
 mod runs;
 mod serve;
@@ -66,6 +68,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Talk with a workflow or an agent, one line at a time, in one session
     Chat(run::ChatArgs),
+    /// Replay a past run from its recorded answers (no provider is called), or live from one of its spans
+    Replay(replay::ReplayArgs),
     /// Past runs and their span trees
     #[command(subcommand)]
     Runs(runs::RunsCommand),
@@ -158,6 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Import(args)) => transfer::import(&globals, args),
         Some(Command::Run(args)) => run::run(&globals, args),
         Some(Command::Chat(args)) => run::chat(&globals, args),
+        Some(Command::Replay(args)) => replay::replay(&globals, args),
         Some(Command::Runs(command)) => runs::runs(&globals, command),
         Some(Command::History { session }) => runs::history(&globals, session),
         Some(Command::Logs { run, level, limit }) => runs::logs(&globals, run, level, limit),

@@ -10,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::Globals;
 use super::output::print_json;
-use crate::engine::{Engine, EngineConfig, RunEvent, RunOutcome, RunRequest};
+use crate::engine::{Engine, EngineConfig, EngineError, RunEvent, RunOutcome, RunRequest};
 use crate::model::{AgentKind, RunOrigin, RunStatus, SpanKind};
 
 #[derive(Debug, Args)]
@@ -43,22 +43,37 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub(super) fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let request = RunRequest {
+        target: args.name.clone(),
+        input: args.input,
+        session: args.session,
+        origin: RunOrigin::Cli,
+    };
+    execute(globals, &args.name, args.quiet, move |engine| async move { engine.run(request).await })
+}
+
+/// Runs what `start` starts on an engine of its own (a run of `target`, or a replay of one), with
+/// progress on standard error unless `quiet`, Ctrl-C cancelling it, and reports how it ended.
+pub(super) fn execute<F, Fut>(
+    globals: &Globals,
+    target: &str,
+    quiet: bool,
+    start: F,
+) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(Engine) -> Fut,
+    Fut: Future<Output = Result<RunOutcome, EngineError>> + Send + 'static,
+{
     let path = globals.db_path()?;
-    let streams_answer = root_is_basic(&globals.open()?, &args.name)?;
+    let streams_answer = root_is_basic(&globals.open()?, target)?;
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
         let engine = Engine::open(&path, EngineConfig::default())?;
         record_logs(&engine);
-        let progress = !args.quiet && !globals.json;
+        let progress = !quiet && !globals.json;
         let watcher =
             tokio::spawn(watch(engine.subscribe(), progress, streams_answer && !globals.json));
-        let request = RunRequest {
-            target: args.name.clone(),
-            input: args.input,
-            session: args.session,
-            origin: RunOrigin::Cli,
-        };
-        let outcome = run_with_interrupt(&engine, request).await;
+        let outcome = run_with_interrupt(&engine, start).await;
         engine.close().await?;
         // The watcher stops when the last sender of events is gone.
         drop(engine);
@@ -76,11 +91,14 @@ fn record_logs(engine: &Engine) {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
-/// Runs `request`; Ctrl-C cancels it.
-async fn run_with_interrupt(engine: &Engine, request: RunRequest) -> anyhow::Result<RunOutcome> {
+/// Runs what `start` starts; Ctrl-C cancels it.
+async fn run_with_interrupt<F, Fut>(engine: &Engine, start: F) -> anyhow::Result<RunOutcome>
+where
+    F: FnOnce(Engine) -> Fut,
+    Fut: Future<Output = Result<RunOutcome, EngineError>> + Send + 'static,
+{
     let mut events = engine.subscribe();
-    let runner = engine.clone();
-    let run = tokio::spawn(async move { runner.run(request).await });
+    let run = tokio::spawn(start(engine.clone()));
     let canceller = engine.clone();
     let interrupt = tokio::spawn(async move {
         let mut run_id = None;

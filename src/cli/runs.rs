@@ -27,6 +27,8 @@ pub enum RunsCommand {
     },
     /// Show a run: its span tree with status, timings and tokens
     Show { run: i64 },
+    /// Compare two runs: totals, their steps aligned, and the first step where they part ways
+    Diff { a: i64, b: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,10 +79,14 @@ pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<Ex
                 &rows,
             );
         }
+        RunsCommand::Diff { a, b } => return super::diff::diff(globals, a, b),
         RunsCommand::Show { run } => {
-            let (run, spans) = store.read(|r| Ok((r.run(run)?, r.spans(run)?)))?;
+            let (run, spans, source) =
+                store.read(|r| Ok((r.run(run)?, r.spans(run)?, r.replay_source(run)?)))?;
             if globals.json {
-                return print_json(&serde_json::json!({"run": run, "spans": spans}));
+                return print_json(
+                    &serde_json::json!({"run": run, "spans": spans, "replay_of": source}),
+                );
             }
             print_fields(&[
                 ("run", run.id.to_string()),
@@ -95,6 +101,12 @@ pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<Ex
                 ("input", run.input.clone()),
                 ("output", run.output.clone().unwrap_or_else(|| "-".into())),
             ]);
+            if let Some(source) = source {
+                match source.from_span_id {
+                    Some(span) => println!("replay of run {} from span {span}", source.run_id),
+                    None => println!("replay of run {}", source.run_id),
+                }
+            }
             if let Some(error) = &run.error {
                 println!("error: {error}");
             }

@@ -207,10 +207,9 @@ fn align(
     for key in keys {
         let (a_span, b_span) = (find(&a_kids, &key), find(&b_kids, &key));
         let (agent, kind, ordinal) = key;
-        let step = match kind {
-            SpanKind::Agent => agent.clone(),
-            other if ordinal == 0 => other.to_string(),
-            other => format!("{other}#{ordinal}"),
+        let step = match ordinal {
+            0 => step_name(&agent, kind),
+            _ => format!("{}#{ordinal}", step_name(&agent, kind)),
         };
         let path = if prefix.is_empty() { step } else { format!("{prefix}/{step}") };
         let row = SpanDiff {
@@ -230,6 +229,14 @@ fn align(
 }
 
 type Key = (String, SpanKind, usize);
+
+/// A step's name in a path: the agent for an agent span, else the span kind.
+fn step_name(agent: &str, kind: SpanKind) -> String {
+    match kind {
+        SpanKind::Agent => agent.to_owned(),
+        other => other.to_string(),
+    }
+}
 
 fn find<'a>(kids: &[(Key, &'a Span)], key: &Key) -> Option<&'a Span> {
     kids.iter().find(|(k, _)| k == key).map(|(_, span)| *span)
