@@ -84,7 +84,8 @@ impl Server {
         let mut router = super::routes(state)
             .fallback(unknown_route)
             .method_not_allowed_fallback(method_not_allowed)
-            .layer(DefaultBodyLimit::max(options.body_limit));
+            .layer(DefaultBodyLimit::max(options.body_limit))
+            .layer(middleware::from_fn_with_state(options.body_limit, refuse_large_bodies));
         if let Some(token) = options.token {
             router = router.layer(middleware::from_fn_with_state(Arc::from(token), require_token));
         }
@@ -123,6 +124,24 @@ async fn require_token(State(token): State<Arc<str>>, request: Request, next: Ne
         "this service needs a bearer token: send Authorization: Bearer <token>",
     );
     ([(header::WWW_AUTHENTICATE, "Bearer")], error).into_response()
+}
+
+/// Answers 413 at once when the announced body is over `limit` bytes, before reading any of it
+/// (bodies without a length are cut off at the limit as they are read).
+async fn refuse_large_bodies(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    match announced {
+        Some(length) if length > limit as u64 => ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is {length} bytes, over the length limit of {limit} bytes"),
+        )
+        .into_response(),
+        _ => next.run(request).await,
+    }
 }
 
 /// Compares two secrets in time that depends only on their lengths.
