@@ -13,6 +13,7 @@
 # x11-utils (xprop, xdpyinfo), imagemagick, python3; weston for the Wayland part (else skipped).
 # It is not part of `cargo test` (root, apt, a release build, minutes): run it by hand or in CI.
 set -euo pipefail
+deb=${1:+$(realpath -m -- "$1")}
 cd "$(dirname "$0")/.."
 CARGO_DEB_VERSION=3.8.0
 fail() { echo "deb-check: FAILED: $*" >&2; exit 1; }
@@ -28,7 +29,6 @@ if dpkg-query -W -f='${Status}' agentloom 2>/dev/null | grep -q installed; then
 fi
 
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
-deb=${1:-}
 if [ -z "$deb" ]; then
     have=$(cargo deb --version 2>/dev/null || true)
     [[ "$have" == *"$CARGO_DEB_VERSION"* ]] ||
