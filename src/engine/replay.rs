@@ -41,6 +41,8 @@ pub struct ReplayPlan {
     from_span: Option<i64>,
     /// The source's spans by their place in the tree.
     steps: HashMap<Vec<i64>, Span>,
+    /// The place of each of the source's spans, by id.
+    paths: HashMap<i64, Vec<i64>>,
     /// The first step that did not match the recording: (agent, why).
     divergence: Mutex<Option<(String, String)>>,
 }
@@ -94,6 +96,7 @@ impl ReplayPlan {
             source_session: source.session_id,
             from_span,
             steps,
+            paths,
             divergence: Mutex::new(None),
         })
     }
@@ -144,6 +147,18 @@ impl ReplayPlan {
             ));
         }
         Ok(Pin::Recorded(recorded))
+    }
+
+    /// The recorded spans right beneath the recorded span `id`, in order, with their places.
+    fn recorded_children(&self, id: i64) -> Vec<(&Vec<i64>, &Span)> {
+        let Some(parent) = self.paths.get(&id) else { return Vec::new() };
+        let mut children: Vec<(&Vec<i64>, &Span)> = self
+            .steps
+            .iter()
+            .filter(|(path, _)| path.len() == parent.len() + 1 && path.starts_with(parent))
+            .collect();
+        children.sort_by_key(|(path, _)| path.last().copied());
+        children
     }
 
     /// The first mismatch met, as the error the replay ends with.
@@ -247,6 +262,12 @@ impl Engine {
 }
 
 impl RunContext {
+    /// Whether this run is a replay answering every step from its recording (no `from_span`), so
+    /// that nothing live happens: no provider is called and no MCP server is reached.
+    pub fn replays_everything(&self) -> bool {
+        self.replay.as_ref().is_some_and(|plan| plan.from_span.is_none())
+    }
+
     /// The conversation `agent` has had in this session; in a replay, the one it had had in the
     /// source's session before the source run, then the replay's own.
     pub fn agent_history(&self, agent: &str) -> Result<Vec<Message>, EngineError> {
@@ -326,10 +347,7 @@ pub(super) async fn replay_model_call(
         Ok(Some(recorded)) => recorded,
         Err(why) => return Some(Err(ctx.finish_diverged(span, started, why))),
     };
-    let usage = Usage {
-        input_tokens: recorded.input_tokens.max(0) as u64,
-        output_tokens: recorded.output_tokens.max(0) as u64,
-    };
+    let usage = usage_of(&recorded);
     let tool_calls: Vec<ToolCall> = match recorded.attributes.get("tool_calls") {
         None => Vec::new(),
         Some(calls) => match serde_json::from_value(calls.clone()) {
@@ -409,29 +427,73 @@ pub(super) async fn replay_tool_call(
         Err(why) => return Some(Err(ctx.finish_diverged(span, started, why))),
     };
     let content = recorded.output.clone().or_else(|| recorded.error.clone()).unwrap_or_default();
-    let end = SpanEnd {
-        status: recorded.status,
-        output: Some(content.clone()),
-        error: recorded.error.clone(),
-        attributes: recorded.attributes.clone(),
-        input_tokens: 0,
-        output_tokens: 0,
-        cost_usd: 0.0,
-        duration_ms: 0,
-    };
+    let end = recorded_end(&recorded);
+    let spent = Spent { usage: usage_of(&recorded), cost_usd: recorded.cost_usd };
     let status = recorded.status;
+    if let Err(error) = repeat_recorded_children(ctx, plan, recorded.id, span).await {
+        ctx.finish_replayed(span, &recorded, started, end);
+        return Some(Err(error));
+    }
     ctx.finish_replayed(span, &recorded, started, end);
     Some(match status {
-        RunStatus::Succeeded | RunStatus::Failed => Ok(ToolOutcome {
-            content,
-            is_error: status == RunStatus::Failed,
-            spent: Spent::default(),
-        }),
+        RunStatus::Succeeded | RunStatus::Failed => {
+            Ok(ToolOutcome { content, is_error: status == RunStatus::Failed, spent })
+        }
         _ => {
             ctx.cancel.cancel();
             Err(EngineError::Cancelled)
         }
     })
+}
+
+/// Repeats under `span` the steps the recorded span `source` had beneath it (the model calls an
+/// MCP server asked for while its tool ran), so that the replay's tree and totals are the source's.
+fn repeat_recorded_children<'a>(
+    ctx: &'a RunContext,
+    plan: &'a ReplayPlan,
+    source: i64,
+    span: i64,
+) -> crate::llm::BoxFuture<'a, Result<(), EngineError>> {
+    Box::pin(async move {
+        for (_, child) in plan.recorded_children(source) {
+            let kind = child.kind;
+            let input = child.input.clone();
+            let id = ctx.start_span(
+                Some(span),
+                &child.agent,
+                kind,
+                &child.name,
+                input,
+                JsonObject::new(),
+            );
+            let id = id.await?;
+            repeat_recorded_children(ctx, plan, child.id, id).await?;
+            ctx.finish_replayed(id, child, Instant::now(), recorded_end(child));
+        }
+        Ok(())
+    })
+}
+
+/// How the recorded span `recorded` ended, to end its repetition the same way.
+fn recorded_end(recorded: &Span) -> SpanEnd {
+    let usage = usage_of(recorded);
+    SpanEnd {
+        status: recorded.status,
+        output: recorded.output.clone(),
+        error: recorded.error.clone(),
+        attributes: recorded.attributes.clone(),
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
+        cost_usd: recorded.cost_usd,
+        duration_ms: 0,
+    }
+}
+
+fn usage_of(recorded: &Span) -> Usage {
+    Usage {
+        input_tokens: recorded.input_tokens.max(0) as u64,
+        output_tokens: recorded.output_tokens.max(0) as u64,
+    }
 }
 
 /// The mismatch a replay met, if any, in place of how its root agent ended.

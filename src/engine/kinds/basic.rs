@@ -40,7 +40,10 @@ pub async fn run(
     messages.push(ChatMessage::user(input));
 
     let mut tools = tools_for(ctx, agent)?;
-    tools.extend(mcp_tools(ctx, agent).await?);
+    // A replay that runs nothing live answers MCP calls from the recording: no server is reached.
+    if !ctx.replays_everything() {
+        tools.extend(mcp_tools(ctx, agent).await?);
+    }
     let specs: Vec<_> = tools.iter().map(|(spec, _)| spec.clone()).collect();
     let max_iterations = RequestParams::from_json(&agent.spec.request_params)
         .max_iterations
