@@ -1,7 +1,8 @@
 //! Replaying a recorded run: a new run, linked to its source, whose model calls and tool calls are
 //! answered from the source's recorded spans instead of a provider or a tool, so that it repeats
-//! the source step for step. From a chosen span on (`from_span`), steps run live again while
-//! everything the source did before that span stays pinned to what it recorded.
+//! the source step for step. With `from_span`, that span, everything inside it and every step
+//! that started after it ended run live again, while the steps before it (and parallel branches
+//! that ran alongside it) stay pinned to what they recorded.
 //!
 //! Steps are matched by their place in the run's tree (positions among siblings from the root
 //! span down), never by timing: the engine creates the spans of one parent in a fixed order, even
@@ -28,8 +29,8 @@ use crate::store::SpanEnd;
 pub struct ReplayRequest {
     /// The run to replay.
     pub run_id: i64,
-    /// Re-run live from this span of the source run (and everything after it); `None` replays
-    /// every step from the recording.
+    /// Re-run live from this span of the source run: it, what ran inside it and what started after
+    /// it ended; `None` replays every step from the recording.
     pub from_span: Option<i64>,
     pub origin: RunOrigin,
 }
@@ -122,7 +123,7 @@ impl ReplayPlan {
                 )),
             };
         };
-        if self.from_span.is_some_and(|from| recorded.id >= from) {
+        if self.runs_live(recorded) {
             return Ok(Pin::Live);
         }
         let recorded_step = describe_step(recorded.kind, &recorded.agent, Some(&recorded.name));
@@ -147,6 +148,26 @@ impl ReplayPlan {
             ));
         }
         Ok(Pin::Recorded(recorded))
+    }
+
+    /// Whether the recorded step `step` runs live: it is the span replayed from or inside it, or it
+    /// started after that span (it was created later and did not begin before that span ended:
+    /// a parallel branch that ran alongside it stays pinned, the steps that follow it do not).
+    fn runs_live(&self, step: &Span) -> bool {
+        let Some(from) = self.from_span.and_then(|id| self.paths.get(&id).map(|p| (id, p))) else {
+            return false;
+        };
+        let (from_id, from_path) = from;
+        if step.id == from_id || self.paths.get(&step.id).is_some_and(|p| p.starts_with(from_path))
+        {
+            return true;
+        }
+        let from_end = self.steps.get(from_path).and_then(|f| f.ended_at.as_deref());
+        let alongside = match (step.started_at.as_deref(), from_end) {
+            (Some(started), Some(ended)) => started < ended,
+            _ => false,
+        };
+        step.id > from_id && !alongside
     }
 
     /// The recorded spans right beneath the recorded span `id`, in order, with their places.
@@ -585,6 +606,22 @@ mod tests {
         assert_eq!(plan.pin(&[0, 9], SpanKind::LlmCall, "x", None, None), Ok(Pin::Live));
         let missing = ReplayPlan::new(&run, &spans, Some(99)).err().map(|e| e.to_string());
         assert!(missing.is_some_and(|m| m.contains("span 99 is not one of its steps")));
+    }
+
+    #[test]
+    fn a_branch_that_ran_alongside_the_chosen_span_stays_pinned() {
+        let (run, mut spans) = source();
+        let at = |second: u32| Some(format!("2026-01-01T00:00:{second:02}.000Z"));
+        // 11 and 12 are two concurrent calls (a parallel's branches); 13 starts after 11 ended.
+        spans[1].kind = SpanKind::LlmCall;
+        (spans[1].started_at, spans[1].ended_at) = (at(1), at(5));
+        (spans[2].started_at, spans[2].ended_at) = (at(2), at(3));
+        (spans[3].started_at, spans[3].ended_at) = (at(5), at(6));
+        let plan = ReplayPlan::new(&run, &spans, Some(11)).expect("plan");
+        let live = |span: &Span| plan.runs_live(span);
+        assert_eq!(spans.iter().map(live).collect::<Vec<_>>(), [false, true, false, true]);
+        let plan = ReplayPlan::new(&run, &spans, Some(10)).expect("plan");
+        assert!(spans.iter().all(|s| plan.runs_live(s)), "from the root everything is live");
     }
 
     #[test]
