@@ -13,6 +13,7 @@ mod replay;
 mod run;
 mod runs;
 mod serve;
+mod serve_mcp;
 mod transfer;
 mod workflow;
 
@@ -98,7 +99,7 @@ pub enum Command {
     /// Agents' saved state
     #[command(subcommand)]
     State(runs::StateCommand),
-    /// Serve the database to other programs: the REST API (--http)
+    /// Serve the database to other programs: the REST API (--http), or workflows as MCP tools (--mcp)
     Serve(serve::ServeArgs),
 }
 

@@ -22,6 +22,9 @@ pub struct ServeArgs {
     /// Serve the REST API over HTTP (its OpenAPI document is at /openapi.json)
     #[arg(long, group = "protocol")]
     http: bool,
+    /// Serve every workflow (and public agent) as an MCP tool: over stdio, or streamable HTTP at --bind
+    #[arg(long, group = "protocol", value_name = "TRANSPORT")]
+    mcp: Option<super::serve_mcp::McpTransport>,
     /// Where the HTTP service listens; an address other than loopback needs --token-env
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_BIND)]
     bind: SocketAddr,
@@ -31,6 +34,9 @@ pub struct ServeArgs {
 }
 
 pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(transport) = args.mcp {
+        return super::serve_mcp::serve(globals, transport, args.bind);
+    }
     let path = globals.db_path()?;
     drop(globals.open()?);
     let token = match &args.token_env {
@@ -56,7 +62,7 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
 
 /// Writes what runs log to the logs table, and what the service logs (at info and above) to
 /// standard error.
-fn record_logs(engine: &Engine) {
+pub(super) fn record_logs(engine: &Engine) {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::filter::LevelFilter;
     use tracing_subscriber::layer::SubscriberExt as _;
@@ -71,7 +77,7 @@ fn record_logs(engine: &Engine) {
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -8,11 +8,13 @@ mod convert;
 mod error;
 mod launch;
 mod manager;
+mod serve;
 mod types;
 
 pub use connection::{CallOptions, Connection};
 pub use error::McpError;
 pub use manager::Connections;
+pub use serve::{BoxFuture, Called, HttpServer, Offered, WorkflowRunner, serve_stdio};
 pub use types::{
     ElicitationAnswer, ElicitationRequest, McpPrompt, McpPromptArgument, McpResource, McpTool,
     PromptMessage, STRUCTURED_CONTENT_URI, SamplingAnswer, SamplingRequest, ServerAsk,
