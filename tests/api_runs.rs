@@ -219,6 +219,7 @@ fn questions_are_answered_over_http_and_runs_cancelled() {
     let path = format!("/human-input/{}", question["id"]);
     http.post(&path, json!({})).error(400, "answer: required, unless decline is true");
     http.post(&path, json!({"answer": "x", "decline": true})).error(400, "not both");
+    http.post(&path, json!({"answer": 42})).error(400, "answer: give text or a JSON object");
     let reply = http.post(&path, json!({"answer": "blue"})).expect(200);
     assert_eq!(
         (reply["status"].as_str(), reply["answer"].as_str()),

@@ -20,14 +20,26 @@ pub struct HumanInputQuery {
     status: Option<HumanInputStatus>,
 }
 
-/// The user's reply: an `answer` (any JSON; text is a string), or `decline: true`.
+/// The user's reply: an `answer` (text, or a JSON object for a question that asked for fields),
+/// or `decline: true`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
+    #[schema(value_type = Option<AnswerSchema>)]
     answer: Option<serde_json::Value>,
     /// Decline to answer.
     #[serde(default)]
     decline: bool,
+}
+
+/// An answer: text or a JSON object.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum AnswerSchema {
+    Text(String),
+    #[schema(value_type = Object)]
+    Fields(serde_json::Map<String, serde_json::Value>),
 }
 
 /// Questions, oldest first.
@@ -56,7 +68,14 @@ pub async fn answer(
 ) -> ApiResult<Json<HumanInputRequest>> {
     let (Path(id), Json(reply)) = (id?, body?);
     let (status, answer) = match (reply.answer, reply.decline) {
-        (Some(answer), false) if !answer.is_null() => (HumanInputStatus::Answered, Some(answer)),
+        (Some(answer), false) if answer.is_string() || answer.is_object() => {
+            (HumanInputStatus::Answered, Some(answer))
+        }
+        (Some(answer), false) if !answer.is_null() => {
+            return Err(ApiError::bad_request(format!(
+                "answer: give text or a JSON object, not {answer}"
+            )));
+        }
         (None, true) => (HumanInputStatus::Declined, None),
         (Some(_), true) => {
             return Err(ApiError::bad_request("give either answer or decline: true, not both"));
