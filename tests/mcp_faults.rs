@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 
 /// The environment variable that turns this binary into the fault server.
 const FAULT_SERVER: &str = "AGENTLOOM_TEST_FAULT_SERVER";
+/// Where the fault server notes that a call was cancelled.
+const CANCELLED_LOG: &str = "AGENTLOOM_TEST_FAULT_CANCELLED";
 /// How big the huge result is: over the 1 MiB AgentLoom keeps of a result.
 const HUGE: usize = 3 << 20;
 
@@ -66,7 +68,15 @@ impl ServerHandler for Faulty {
                 std::process::exit(7);
             }
             "hang" => {
-                tokio::time::sleep(Duration::from_secs(3600)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                    // The client's notifications/cancelled for this request.
+                    _ = context.ct.cancelled() => {
+                        if let Some(path) = std::env::var_os(CANCELLED_LOG) {
+                            std::fs::write(path, "hang cancelled").expect("write the cancel log");
+                        }
+                    }
+                }
                 String::new()
             }
             "garbage" => {
@@ -126,7 +136,8 @@ fn database(dir: &Path, turns: Value) -> std::path::PathBuf {
             {"name": "faulty", "transport": "stdio", "command": me,
              "args": ["--ignored", "--exact", "fault_server", "--nocapture", "--test-threads=1",
                       "--skip", marker(dir)],
-             "env": {FAULT_SERVER: "1"}},
+             "env": {FAULT_SERVER: "1",
+                     CANCELLED_LOG: dir.join("cancelled.txt").display().to_string()}},
             {"name": "everything", "transport": "stdio", "command": "node",
              "args": [everything_script().display().to_string(), "stdio", marker(dir)]},
         ],
@@ -264,5 +275,56 @@ fn a_huge_result_is_cut_to_what_is_kept_with_a_note() {
         huge.1
             .ends_with(&format!("[cut: the result had {HUGE} bytes; the first 1048576 are kept]"))
     );
+    assert_no_server_left(dir.path());
+}
+
+#[test]
+fn cancelling_a_run_cancels_its_call_in_flight() {
+    use agentloom::engine::RunEvent;
+    use agentloom::model::SpanKind;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = database(dir.path(), json!([{"tool_calls": [call("faulty__hang")]}, "never"]));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let outcome = runtime.block_on(async {
+        let config =
+            EngineConfig { mcp_call_timeout: Duration::from_secs(600), ..EngineConfig::default() };
+        let engine = Engine::open(&path, config).expect("engine");
+        let mut events = engine.subscribe();
+        let request = RunRequest {
+            target: "faults".into(),
+            input: "go".into(),
+            session: None,
+            origin: RunOrigin::Cli,
+        };
+        let running = tokio::spawn({
+            let engine = engine.clone();
+            async move { engine.run(request).await }
+        });
+        // Cancel once the tool call has started (its span exists and the request is in flight).
+        loop {
+            if let Ok(RunEvent::SpanStarted { run_id, kind: SpanKind::ToolCall, .. }) =
+                events.recv().await
+            {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                assert!(engine.cancel(run_id));
+                break;
+            }
+        }
+        let outcome = tokio::time::timeout(Duration::from_secs(30), running)
+            .await
+            .expect("the run ends soon after it is cancelled")
+            .expect("join")
+            .expect("run");
+        engine.close().await.expect("close");
+        outcome
+    });
+    drop(runtime);
+    assert_eq!(outcome.status, RunStatus::Cancelled);
+    let store = Store::open(&path).expect("store");
+    let spans = store.read(|r| r.spans(outcome.run_id)).expect("spans");
+    let tool = spans.iter().find(|s| s.kind == SpanKind::ToolCall).expect("tool span");
+    assert_eq!((tool.name.as_str(), tool.status), ("faulty__hang", RunStatus::Cancelled));
+    let noted = std::fs::read_to_string(dir.path().join("cancelled.txt"));
+    assert_eq!(noted.ok().as_deref(), Some("hang cancelled"), "the server was not told");
     assert_no_server_left(dir.path());
 }
