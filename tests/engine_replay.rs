@@ -11,7 +11,7 @@ mod scripted_llm;
 
 use std::time::Duration;
 
-use agentloom::engine::{Engine, EngineConfig, ReplayRequest, RunOutcome};
+use agentloom::engine::{Engine, EngineConfig, ReplayDefinitions, ReplayRequest, RunOutcome};
 use agentloom::model::{
     AgentKind, HumanInputStatus, LinkKind, ProviderKind, RunOrigin, RunStatus, Span, SpanKind,
 };
@@ -323,7 +323,11 @@ async fn a_graph_that_no_longer_matches_fails_naming_the_step() {
     bench.agent("signer", AgentKind::Basic, "Sign it.", Some("model"));
     bench.link("pipeline", "signer", LinkKind::ChainsTo, json!({}));
     let requests = server.journal().len();
-    let replayed = replay(&bench, source.run_id, None).await;
+    let request = ReplayRequest { run_id: source.run_id, from_span: None, origin: RunOrigin::Api };
+    let replayed = engine(&bench)
+        .replay_using(request, ReplayDefinitions::Current)
+        .await
+        .expect("replay recorded");
     assert_eq!(server.journal().len(), requests, "no provider is called in place of a recording");
     assert_eq!(replayed.status, RunStatus::Failed);
     let error = replayed.error.clone().unwrap_or_default();
@@ -356,4 +360,53 @@ async fn a_graph_that_no_longer_matches_fails_naming_the_step() {
             source.run_id
         ))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_runs_the_definitions_its_source_ran_after_they_changed() {
+    let (server, mut bench, source) = recorded_chain().await;
+    let revision = bench.store.read(|r| r.run(source.run_id)).expect("run").definition_revision;
+    let (agents, links, configs) =
+        bench.store.read(|r| Ok((r.agents()?, r.links()?, r.llm_configs()?))).expect("definitions");
+    bench.agent("signer", AgentKind::Basic, "Sign it.", Some("model"));
+    bench.link("pipeline", "signer", LinkKind::ChainsTo, json!({}));
+    let mut changed = agentloom::model::AgentSpec::new("polisher", AgentKind::Basic);
+    changed.instruction = "Polish harder.".into();
+    changed.llm = Some("offline".into());
+    bench.store.write("edit", |w| w.update_agent("polisher", &changed)).expect("edit");
+
+    let then = bench.store.read(|r| r.definitions_at(revision)).expect("definitions then");
+    let specs = |agents: &[agentloom::model::Agent]| {
+        let mut specs: Vec<_> = agents
+            .iter()
+            .map(|a| (a.spec.clone(), a.llm_overrides.clone(), a.mcp_servers.clone(), a.version))
+            .collect();
+        specs.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        specs
+    };
+    assert_eq!(specs(&then.agents), specs(&agents), "the agents as they were");
+    let shape = |links: &[agentloom::model::Link]| {
+        let mut shape: Vec<_> = links
+            .iter()
+            .map(|l| {
+                (l.parent.clone(), l.child.clone(), l.kind, l.sequence_order, l.properties.clone())
+            })
+            .collect();
+        shape.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        shape
+    };
+    assert_eq!(shape(&then.links), shape(&links));
+    let config_specs: Vec<_> = configs.iter().map(|c| c.spec.clone()).collect();
+    let mut then_configs: Vec<_> = then.llm_configs.iter().map(|c| c.spec.clone()).collect();
+    then_configs.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(then_configs, config_specs);
+
+    let requests = server.journal().len();
+    let replayed = replay(&bench, source.run_id, None).await;
+    assert_eq!(server.journal().len(), requests);
+    assert_eq!(replayed.output, source.output, "{:?}", replayed.error);
+    let run = bench.store.read(|r| r.run(replayed.run_id)).expect("run");
+    assert_eq!(run.definition_revision, revision, "the replay says which definitions it ran");
+    let diff = engine(&bench).diff(source.run_id, replayed.run_id).expect("diff");
+    assert_eq!(diff.first_divergence, None, "{diff:#?}");
 }

@@ -110,3 +110,24 @@ fn bad_runs_and_spans_are_refused_with_nothing_recorded() {
     sandbox.run(&["replay", "x"]).fails_with("invalid value 'x'");
     assert_eq!(before, support::dump(&sandbox.db), "a refused replay records nothing");
 }
+
+#[test]
+fn a_replay_runs_the_recorded_definitions_unless_told_the_current_ones() {
+    let sandbox = Sandbox::seeded();
+    let source = run_id(&sandbox.run(&["--json", "run", "writing_chain", "-i", "tea"]).ok());
+    sandbox.run(&["agent", "add", "signer", "--type", "basic", "--llm", "passthrough"]).ok();
+    sandbox.run(&["link", "add", "writing_pipeline", "signer", "--type", "chains_to"]).ok();
+
+    let replayed = json(&sandbox.run(&["--json", "replay", &source]).ok());
+    assert_eq!(replayed["status"], "succeeded", "{replayed}");
+    let current = sandbox.run(&["--json", "replay", &source, "--definitions", "current"]);
+    assert_ne!(current.code, 0, "a step the source never took fails the replay");
+    let outcome = json(&current);
+    let error = outcome["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("agent \"signer\": replay diverged: the replay asks for a model call of agent \"signer\""),
+        "{outcome}"
+    );
+    let text = sandbox.run(&["replay", &source, "--definitions", "current", "-q"]);
+    assert!(text.stderr.contains("replay diverged"), "{}", text.stderr);
+}

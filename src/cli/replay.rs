@@ -3,11 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::Globals;
 use super::run::execute;
-use crate::engine::ReplayRequest;
+use crate::engine::{ReplayDefinitions, ReplayRequest};
 use crate::model::RunOrigin;
 
 #[derive(Debug, Args)]
@@ -18,9 +18,21 @@ pub struct ReplayArgs {
     /// with the steps before it pinned to what they recorded
     #[arg(long, value_name = "SPAN")]
     from: Option<i64>,
+    /// Which agents, links and LLM configs run: those the source ran (the default without
+    /// --from) or the current ones (the default with --from: edit a prompt, then re-run its step)
+    #[arg(long, value_enum, value_name = "WHICH")]
+    definitions: Option<Definitions>,
     /// Print no progress, only the answer
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Definitions {
+    /// As they were when the source ran (its definition revision)
+    Recorded,
+    /// As they are now
+    Current,
 }
 
 pub(super) fn replay(globals: &Globals, args: ReplayArgs) -> anyhow::Result<ExitCode> {
@@ -38,7 +50,14 @@ pub(super) fn replay(globals: &Globals, args: ReplayArgs) -> anyhow::Result<Exit
         }
     }
     let request = ReplayRequest { run_id: args.run, from_span: args.from, origin: RunOrigin::Cli };
+    let definitions = args.definitions.map(|which| match which {
+        Definitions::Recorded => ReplayDefinitions::AsRecorded,
+        Definitions::Current => ReplayDefinitions::Current,
+    });
     execute(globals, &source.target, args.quiet, move |engine| async move {
-        engine.replay(request).await
+        match definitions {
+            Some(definitions) => engine.replay_using(request, definitions).await,
+            None => engine.replay(request).await,
+        }
     })
 }

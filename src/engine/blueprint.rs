@@ -23,19 +23,46 @@ impl Blueprint {
     /// Reads what running `name` (a workflow, else an agent) needs, and refuses when the agents
     /// it would reach have structure problems.
     pub fn load(reader: &Reader<'_>, name: &str) -> Result<Blueprint, EngineError> {
-        let target = match reader.find_workflow(name)? {
-            Some(workflow) => {
-                RunTarget { workflow: Some(workflow.spec.name), agent: workflow.spec.root }
-            }
-            None if reader.find_agent(name)?.is_some() => {
-                RunTarget { workflow: None, agent: name.to_owned() }
-            }
-            None => return Err(EngineError::UnknownTarget(name.to_owned())),
+        let root = match reader.find_workflow(name)? {
+            Some(workflow) => Some(workflow.spec.root),
+            None => None,
         };
+        let is_agent = root.is_none() && reader.find_agent(name)?.is_some();
+        let target = target_of(name, root, is_agent)?;
+        Blueprint::assemble(name, target, reader.agents()?, reader.links()?, || {
+            Ok(reader.llm_configs()?)
+        })
+    }
+
+    /// Like `load`, with the definitions as they stood at `revision` (what a run recorded at that
+    /// revision ran), rebuilt from the definition history.
+    pub fn load_at(
+        reader: &Reader<'_>,
+        name: &str,
+        revision: i64,
+    ) -> Result<Blueprint, EngineError> {
+        let definitions = reader.definitions_at(revision)?;
+        let root =
+            definitions.workflows.iter().find(|w| w.spec.name == name).map(|w| w.spec.root.clone());
+        let is_agent = definitions.agents.iter().any(|a| a.spec.name == name);
+        let target = target_of(name, root, is_agent)?;
+        let configs = definitions.llm_configs;
+        Blueprint::assemble(name, target, definitions.agents, definitions.links, || Ok(configs))
+    }
+
+    /// The blueprint of `target` from every agent and link, validated; `llm_configs` is read
+    /// only once the structure is known to be sound.
+    fn assemble(
+        name: &str,
+        target: RunTarget,
+        agents: Vec<Agent>,
+        all_links: Vec<Link>,
+        llm_configs: impl FnOnce() -> Result<Vec<LlmConfig>, EngineError>,
+    ) -> Result<Blueprint, EngineError> {
         let agents: BTreeMap<String, Agent> =
-            reader.agents()?.into_iter().map(|a| (a.spec.name.clone(), a)).collect();
+            agents.into_iter().map(|a| (a.spec.name.clone(), a)).collect();
         let mut links: BTreeMap<String, Vec<Link>> = BTreeMap::new();
-        for link in reader.links()? {
+        for link in all_links {
             links.entry(link.parent.clone()).or_default().push(link);
         }
         let reachable = reachable_from(&target.agent, &links);
@@ -51,8 +78,7 @@ impl Blueprint {
         if !problems.is_empty() {
             return Err(EngineError::NotReady { target: name.to_owned(), problems });
         }
-        let llm_configs =
-            reader.llm_configs()?.into_iter().map(|c| (c.spec.name.clone(), c)).collect();
+        let llm_configs = llm_configs()?.into_iter().map(|c| (c.spec.name.clone(), c)).collect();
         let agents = agents.into_iter().filter(|(name, _)| reachable.contains(name)).collect();
         let links = links.into_iter().filter(|(parent, _)| reachable.contains(parent)).collect();
         Ok(Blueprint { target, agents, links, llm_configs })
@@ -90,6 +116,15 @@ impl Blueprint {
         self.llm_configs
             .get(name)
             .ok_or_else(|| EngineError::agent(name, "is not an LLM config of this database"))
+    }
+}
+
+/// What a run of `name` is of: the workflow with root agent `root`, else the agent `name`.
+fn target_of(name: &str, root: Option<String>, is_agent: bool) -> Result<RunTarget, EngineError> {
+    match root {
+        Some(root) => Ok(RunTarget { workflow: Some(name.to_owned()), agent: root }),
+        None if is_agent => Ok(RunTarget { workflow: None, agent: name.to_owned() }),
+        None => Err(EngineError::UnknownTarget(name.to_owned())),
     }
 }
 

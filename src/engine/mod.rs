@@ -33,7 +33,7 @@ pub use events::RunEvent;
 pub use invoke::Spent;
 pub use logging::DbLogLayer;
 pub use mcp_tools::resolve_secrets;
-pub use replay::ReplayRequest;
+pub use replay::{ReplayDefinitions, ReplayRequest};
 
 use context::{RunContext, Shared};
 use invoke::{InvokeOptions, invoke};

@@ -35,6 +35,15 @@ pub struct ReplayRequest {
     pub origin: RunOrigin,
 }
 
+/// Which definitions a replay runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayDefinitions {
+    /// The agents, links and LLM configs as they are now.
+    Current,
+    /// As they were when the source ran (its `definition_revision`), from the definition history.
+    AsRecorded,
+}
+
 /// The recording a replay answers from, and what went wrong matching it.
 pub struct ReplayPlan {
     source_run: i64,
@@ -222,16 +231,38 @@ fn preview(text: Option<&str>) -> String {
 impl Engine {
     /// Replays run `request.run_id` as a new run in a new session (with the source session's
     /// variables, so that the source's conversation never grows by a replay), linked to its
-    /// source by `replay_of_run_id` (and `replay_from_span_id`). It runs the current definitions of
-    /// the source's target: a graph changed so that a step no longer matches its recording ends
-    /// the replay with an error naming that step. Errors before the replay is recorded (an unknown
-    /// run or span, a source still running) are returned; a replay that fails is an outcome.
+    /// source by `replay_of_run_id` (and `replay_from_span_id`), on the definitions the source ran
+    /// when every step is replayed, and on the current ones when re-running from a span (edit a
+    /// prompt, then re-run its step): `replay_using` chooses. Errors before the replay is recorded
+    /// (an unknown run or span, a source still running) are returned; a replay that fails (a step
+    /// that no longer matches its recording, named in the error) is an outcome.
     pub async fn replay(&self, request: ReplayRequest) -> Result<RunOutcome, EngineError> {
-        let (source, spans, blueprint) = self.read(|r| {
+        let definitions = match request.from_span {
+            None => ReplayDefinitions::AsRecorded,
+            Some(_) => ReplayDefinitions::Current,
+        };
+        self.replay_using(request, definitions).await
+    }
+
+    /// `replay`, on the definitions `definitions` says.
+    pub async fn replay_using(
+        &self,
+        request: ReplayRequest,
+        definitions: ReplayDefinitions,
+    ) -> Result<RunOutcome, EngineError> {
+        let (source, spans, blueprint, revision) = self.read(|r| {
             let source = r.run(request.run_id)?;
             let spans = r.spans(source.id)?;
-            let blueprint = Blueprint::load(r, &source.target);
-            Ok((source, spans, blueprint))
+            let (blueprint, revision) = match definitions {
+                ReplayDefinitions::Current => {
+                    (Blueprint::load(r, &source.target), r.current_revision()?)
+                }
+                ReplayDefinitions::AsRecorded => (
+                    Blueprint::load_at(r, &source.target, source.definition_revision),
+                    source.definition_revision,
+                ),
+            };
+            Ok((source, spans, blueprint, revision))
         })?;
         let blueprint = blueprint?;
         let plan = ReplayPlan::new(&source, &spans, request.from_span)?;
@@ -239,16 +270,14 @@ impl Engine {
             Some(span) => format!("replay of run {} from span {span}", source.id),
             None => format!("replay of run {}", source.id),
         };
-        let (target, input, origin) =
-            (blueprint.target.clone(), source.input.clone(), request.origin);
-        let (source_id, source_session, from) = (source.id, source.session_id, request.from_span);
+        let (source_id, source_session) = (source.id, source.session_id);
+        let (from, origin) = (request.from_span, request.origin);
         let (run_id, session_id) = self
             .shared
             .writer
             .call(move |w| {
                 let session = w.create_replay_session(source_session, &title)?;
-                let run = w.create_run(session, &target, &input, origin)?;
-                w.mark_replay(run, source_id, from)?;
+                let run = w.create_replay_run(session, source_id, from, revision, origin)?;
                 Ok((run, session))
             })
             .await?;

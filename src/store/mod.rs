@@ -5,6 +5,7 @@ mod agents;
 mod checks;
 mod convert;
 mod definitions;
+mod definitions_at;
 mod error;
 mod history;
 mod human_input;
@@ -31,6 +32,7 @@ use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, Transact
 pub use agents::AgentDeletion;
 pub use checks::Counts;
 pub use definitions::{Change, ImportReport};
+pub use definitions_at::DefinitionsAt;
 pub use error::{Result, StoreError};
 pub use history::{DesignStamp, HistoryEntry};
 pub use human_input::NewHumanInput;

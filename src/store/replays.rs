@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use super::error::{Result, StoreError};
 use super::{Reader, Writer};
-use crate::model::Message;
+use crate::model::{Message, RunOrigin};
 
 /// Where a replay came from: the run it replays and the span it re-ran from, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -74,9 +74,18 @@ impl Writer<'_> {
         Ok(self.conn().last_insert_rowid())
     }
 
-    /// Marks run `run` as a replay of `source`, re-run from span `from` when given; the span must
-    /// belong to the source run.
-    pub fn mark_replay(&self, run: i64, source: i64, from: Option<i64>) -> Result<()> {
+    /// Records a replay of run `source` in `session`, running: the same target and input, linked
+    /// to its source and to the span `from` it re-runs from (which must be one of the source's),
+    /// at definition revision `revision`.
+    pub fn create_replay_run(
+        &self,
+        session: i64,
+        source: i64,
+        from: Option<i64>,
+        revision: i64,
+        origin: RunOrigin,
+    ) -> Result<i64> {
+        self.session(session)?;
         self.run(source)?;
         if let Some(span) = from {
             let owner = self.first("SELECT run_id FROM spans WHERE id = ?1", [span], |row| {
@@ -89,9 +98,13 @@ impl Writer<'_> {
             }
         }
         self.exec(
-            "UPDATE runs SET replay_of_run_id = ?2, replay_from_span_id = ?3 WHERE id = ?1",
-            params![run, source, from],
+            "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
+                               status, origin, replay_of_run_id, replay_from_span_id, started_at)
+             SELECT ?1, workflow_id, agent_id, target_name, ?4, input, 'running', ?5, id, ?3,
+                    strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             FROM runs WHERE id = ?2",
+            params![session, source, from, revision, origin.as_str()],
         )?;
-        Ok(())
+        Ok(self.conn().last_insert_rowid())
     }
 }
