@@ -5,6 +5,8 @@
 
 #[path = "support/mcp_peers.rs"]
 mod mcp_peers;
+#[path = "support/scripted_llm.rs"]
+mod scripted_llm;
 mod support;
 
 use std::process::Stdio;
@@ -251,4 +253,66 @@ fn roots_come_from_the_row_and_progress_lands_in_the_logs() {
         logs.as_array().expect("logs").iter().filter_map(|l| l["message"].as_str()).collect();
     assert!(messages.contains(&"progress 1/2"), "{messages:?}");
     assert!(messages.contains(&"progress 2/2"), "{messages:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prompt_serves_as_instruction_and_a_resource_is_attached_to_the_message() {
+    use scripted_llm::{Answer, Reply, ScriptedLlm};
+    let model = ScriptedLlm::start([Reply::Answer(Answer::text(&["sunny"]))]).await;
+    let document = json!({
+        "agentloom": 1,
+        "workflow": {"name": "weather", "root": "forecaster"},
+        "agents": [{
+            "name": "forecaster", "type": "basic", "llm": "model",
+            "instruction": "{{mcp_prompt:everything/args-prompt}}\nBackground:\n\
+                            {{mcp_resource:everything/demo://resource/static/document/features.md}}",
+            "mcp_servers": [{"server": "everything", "allowed_tools": []}],
+        }],
+        "llm_configs": [
+            {"name": "model", "provider": "generic", "model": "scripted", "base_url": model.base_url()},
+            {"name": "sampler", "provider": "passthrough", "model": "passthrough"},
+        ],
+        "mcp_servers": [stdio_server(&[])],
+    });
+    let sandbox = sandbox_with(&serde_json::to_string(&document).expect("document"));
+    trust(&sandbox);
+    // The prompt's required argument comes from the agent's state (or a session variable).
+    sandbox.run(&["state", "set", "forecaster", "city", "Paris"]).ok();
+    let outcome = json_of(&sandbox.run(&["--json", "run", "weather", "--input", "tomorrow?"]));
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    assert_eq!(outcome["output"], "sunny");
+
+    let journal = model.journal();
+    let system = journal[0].body["messages"][0].clone();
+    assert_eq!(system["role"], "system", "{system}");
+    let system = system["content"].as_str().unwrap_or_default();
+    assert!(
+        system.starts_with("What's weather in Paris?\nBackground:\n# Everything Server - Features"),
+        "{system}"
+    );
+
+    let history =
+        json_of(&sandbox.run(&["--json", "history", &outcome["session_id"].to_string()]).ok());
+    let user = &history.as_array().expect("messages")[0];
+    assert_eq!(user["role"], "user");
+    assert_eq!(user["content"][0]["text"], "tomorrow?");
+    assert_eq!(user["content"][1]["type"], "resource");
+    assert_eq!(user["content"][1]["uri"], "demo://resource/static/document/features.md");
+    assert!(user["content"][1]["text"].as_str().unwrap_or_default().contains("Features"));
+}
+
+#[test]
+fn mcp_prompt_and_read_print_what_the_server_renders() {
+    let sandbox = sandbox_with(&document(&stdio_server(&[]), json!(["x"]), &[]));
+    trust(&sandbox);
+    let prompt =
+        sandbox.run(&["mcp", "prompt", "everything", "args-prompt", "--arg", "city=Lyon"]).ok();
+    assert_eq!(prompt.stdout.trim(), "What's weather in Lyon?");
+    sandbox
+        .run(&["mcp", "prompt", "everything", "args-prompt"])
+        .fails_with("MCP server \"everything\" answered prompts/get args-prompt with an error");
+    let read = sandbox
+        .run(&["mcp", "read", "everything", "demo://resource/static/document/features.md"])
+        .ok();
+    assert!(read.stdout.starts_with("# Everything Server - Features"), "{}", read.stdout);
 }

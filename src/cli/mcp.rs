@@ -37,6 +37,16 @@ pub enum McpCommand {
     Test { name: String },
     /// List a server's tools, named as agents see them (NAME__tool)
     Tools { name: String },
+    /// Print a server's prompt, rendered (e.g. to pass as a run's --input)
+    Prompt {
+        name: String,
+        prompt: String,
+        /// A prompt argument (repeatable)
+        #[arg(long = "arg", value_name = "KEY=VALUE", value_parser = parse::key_value)]
+        args: Vec<(String, String)>,
+    },
+    /// Print a resource of a server
+    Read { name: String, uri: String },
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +181,8 @@ pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<Exit
         }
         McpCommand::Test { name } => probe::test(globals, &name),
         McpCommand::Tools { name } => probe::tools(globals, &name),
+        McpCommand::Prompt { name, prompt, args } => probe::prompt(globals, &name, &prompt, &args),
+        McpCommand::Read { name, uri } => probe::read(globals, &name, &uri),
         McpCommand::Trust { name } => {
             let server =
                 globals.open()?.write("trusting an MCP server", |w| w.trust_mcp_server(&name))?;

@@ -3,6 +3,8 @@
 //! sampling answered by an LLM as a `sampling` span, elicitation as a human_input_requests row,
 //! progress and log notifications into the logs table.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -15,9 +17,11 @@ use super::tools::Tool;
 use crate::llm::{ChatMessage, ChatRequest, LlmError, RequestParams, ToolSpec, call_with_retry};
 use crate::mcp::{
     CallOptions, ElicitationAnswer, ElicitationRequest, SamplingAnswer, SamplingRequest, ServerAsk,
+    part_text,
 };
 use crate::model::{
-    Agent, HumanInputSource, JsonObject, LogLevel, McpServer, Role, RunStatus, SecretRef, SpanKind,
+    Agent, ContentPart, HumanInputSource, JsonObject, LogLevel, McpServer, Role, RunStatus,
+    SecretRef, SpanKind,
 };
 use crate::store::{NewLog, SpanEnd};
 
@@ -73,6 +77,95 @@ pub async fn mcp_tools(
     Ok(tools)
 }
 
+/// Fills the `{{mcp_prompt:SERVER/PROMPT}}` and `{{mcp_resource:SERVER/URI}}` placeholders of
+/// `agent`'s instruction into `values`: a prompt rendered with the arguments found among the
+/// other values (input, session variables, state), a resource's text. The resources are
+/// returned as parts to attach to the agent's user message. The server must be linked to the agent.
+pub async fn mcp_placeholders(
+    ctx: &RunContext,
+    agent: &Agent,
+    values: &mut BTreeMap<String, String>,
+) -> Result<Vec<ContentPart>, EngineError> {
+    let name = agent.spec.name.as_str();
+    let fail = |why: String| EngineError::agent(name, why);
+    let mut attachments = Vec::new();
+    for placeholder in placeholders_in(&agent.spec.instruction) {
+        let Some((kind, reference)) = placeholder.split_once(':') else { continue };
+        if kind != "mcp_prompt" && kind != "mcp_resource" {
+            continue;
+        }
+        // A replay that runs nothing live reaches no server; its model answers are recorded.
+        if ctx.replays_everything() {
+            values.insert(placeholder.clone(), format!("[{placeholder}: not fetched in a replay]"));
+            continue;
+        }
+        let (server, item) = reference.split_once('/').ok_or_else(|| {
+            fail(format!(
+                "{{{{{placeholder}}}}}: write {kind}:SERVER/{}",
+                if kind == "mcp_prompt" { "PROMPT" } else { "URI" }
+            ))
+        })?;
+        if !agent.mcp_servers.iter().any(|l| l.server == server) {
+            return Err(fail(format!(
+                "its instruction uses MCP server \"{server}\", which is not linked to it"
+            )));
+        }
+        let row = ctx.read(|r| r.mcp_server(server))?;
+        let row = resolve_secrets(&row).map_err(fail)?;
+        let connection = ctx.mcp.get(&row).await.map_err(|e| fail(e.to_string()))?;
+        let text = if kind == "mcp_prompt" {
+            let prompts = connection.prompts().await.map_err(|e| fail(e.to_string()))?;
+            let prompt = prompts.iter().find(|p| p.name == item).ok_or_else(|| {
+                fail(format!("MCP server \"{server}\" has no prompt named \"{item}\""))
+            })?;
+            let mut arguments = serde_json::Map::new();
+            for argument in &prompt.arguments {
+                match values.get(&argument.name) {
+                    Some(value) => {
+                        arguments.insert(argument.name.clone(), Value::String(value.clone()));
+                    }
+                    None if argument.required => {
+                        return Err(fail(format!(
+                            "prompt \"{item}\" of MCP server \"{server}\" needs \"{}\": set it \
+                             as a session variable or agent state",
+                            argument.name
+                        )));
+                    }
+                    None => {}
+                }
+            }
+            let messages =
+                connection.prompt(item, &arguments).await.map_err(|e| fail(e.to_string()))?;
+            messages
+                .iter()
+                .flat_map(|m| m.parts.iter())
+                .filter_map(part_text)
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            let parts = connection.read(item).await.map_err(|e| fail(e.to_string()))?;
+            let text = parts.iter().filter_map(part_text).collect::<Vec<_>>().join("\n");
+            attachments.extend(parts);
+            text
+        };
+        values.insert(placeholder, text);
+    }
+    Ok(attachments)
+}
+
+/// The names of the `{{...}}` placeholders of `template`, trimmed.
+fn placeholders_in(template: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        names.push(after[..end].trim().to_owned());
+        rest = &after[end + 2..];
+    }
+    names
+}
+
 /// Calls `tool` of `server` for `agent` under span `span`, answering what the server asks
 /// meanwhile. `Err(message)` is a failure the model is told about (the server crashed, timed
 /// out, refused); an engine error (cancellation, the database) ends the agent. The parts of the
@@ -115,7 +208,7 @@ pub async fn call(
             let extra = result
                 .parts
                 .into_iter()
-                .filter(|p| !matches!(p, crate::model::ContentPart::Text { .. }))
+                .filter(|p| !matches!(p, ContentPart::Text { .. }))
                 .collect();
             ctx.keep_tool_parts(call_id, extra);
             if result.is_error { Ok(Err(text)) } else { Ok(Ok((text, spent))) }

@@ -18,5 +18,5 @@ pub use serve::{BoxFuture, Called, HttpServer, Offered, WorkflowRunner, serve_st
 pub use types::{
     ElicitationAnswer, ElicitationRequest, McpPrompt, McpPromptArgument, McpResource, McpTool,
     PromptMessage, STRUCTURED_CONTENT_URI, SamplingAnswer, SamplingRequest, ServerAsk,
-    ServerSummary, ToolResult,
+    ServerSummary, ToolResult, part_text,
 };

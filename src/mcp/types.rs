@@ -140,3 +140,12 @@ pub enum ServerAsk {
     Progress { progress: f64, total: Option<f64>, message: Option<String> },
     Log { level: String, logger: Option<String>, data: Value },
 }
+
+/// The text a prompt message or resource part carries, if any.
+pub fn part_text(part: &ContentPart) -> Option<String> {
+    match part {
+        ContentPart::Text { text } => Some(text.clone()),
+        ContentPart::Resource { text, .. } => text.clone(),
+        _ => None,
+    }
+}

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::super::Globals;
 use super::super::output::{print_json, print_table};
 use crate::engine::resolve_secrets;
-use crate::mcp::{Connection, Connections, McpError};
+use crate::mcp::{Connection, Connections, McpError, part_text};
 
 /// Connects to `name` from its row (secrets resolved, trust checked) and hands the connection to
 /// `work`; the server is stopped when it returns.
@@ -104,6 +104,42 @@ pub(super) fn tools(globals: &Globals, name: &str) -> anyhow::Result<ExitCode> {
             .map(|t| vec![format!("{name}__{}", t.name), first_line(&t.description).to_owned()])
             .collect();
         print_table(&["TOOL (AS AGENTS SEE IT)", "DESCRIPTION"], &rows);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub(super) fn prompt(
+    globals: &Globals,
+    name: &str,
+    prompt: &str,
+    args: &[(String, String)],
+) -> anyhow::Result<ExitCode> {
+    let arguments: serde_json::Map<String, serde_json::Value> =
+        args.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+    with_connection(globals, name, async |connection, _| {
+        let messages = connection.prompt(prompt, &arguments).await?;
+        if globals.json {
+            return print_json(&messages);
+        }
+        let texts: Vec<String> =
+            messages.iter().flat_map(|m| m.parts.iter()).filter_map(part_text).collect();
+        println!("{}", texts.join("\n"));
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub(super) fn read(globals: &Globals, name: &str, uri: &str) -> anyhow::Result<ExitCode> {
+    with_connection(globals, name, async |connection, _| {
+        let parts = connection.read(uri).await?;
+        if globals.json {
+            return print_json(&parts);
+        }
+        for part in &parts {
+            match part_text(part) {
+                Some(text) => println!("{text}"),
+                None => println!("[{uri}: binary content, see --json]"),
+            }
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::engine::error::EngineError;
 use crate::engine::invoke::{InvokeOptions, Step};
-use crate::engine::mcp_tools::mcp_tools;
+use crate::engine::mcp_tools::{mcp_placeholders, mcp_tools};
 use crate::engine::model_call::call_model;
 use crate::engine::template::render;
 use crate::engine::tools::{execute, tools_for};
@@ -29,14 +29,15 @@ pub async fn run(
         Some(llm) => ctx.blueprint.llm_config(llm)?,
         None => ctx.blueprint.llm_for(agent, None)?,
     };
-    let system = render(&agent.spec.instruction, &placeholders(step, &input)?)
-        .map_err(|why| EngineError::agent(name, why))?;
-    let mut messages = if agent.spec.use_history {
-        to_chat(&ctx.agent_history(name)?)
-    } else {
-        Vec::new()
-    };
-    record(step, Role::User, vec![ContentPart::text(input.clone())], None).await?;
+    let mut values = placeholders(step, &input)?;
+    let attachments = mcp_placeholders(ctx, agent, &mut values).await?;
+    let system =
+        render(&agent.spec.instruction, &values).map_err(|why| EngineError::agent(name, why))?;
+    let mut messages =
+        if agent.spec.use_history { to_chat(&ctx.agent_history(name)?) } else { Vec::new() };
+    let mut content = vec![ContentPart::text(input.clone())];
+    content.extend(attachments);
+    record(step, Role::User, content, None).await?;
     messages.push(ChatMessage::user(input));
 
     let mut tools = tools_for(ctx, agent)?;
