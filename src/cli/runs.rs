@@ -65,7 +65,10 @@ pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<Ex
                 .map(|r| {
                     vec![
                         r.id.to_string(),
-                        r.target.clone(),
+                        match r.replay_of_run_id {
+                            Some(source) => format!("{} (replay of {source})", r.target),
+                            None => r.target.clone(),
+                        },
                         r.status.to_string(),
                         r.session_id.to_string(),
                         format!("{}/{}", r.input_tokens, r.output_tokens),

@@ -198,7 +198,13 @@ fn align(
         match keys.iter().position(|k| k == key) {
             Some(at) => after = Some(at),
             None => {
-                let at = after.map_or(0, |i| i + 1);
+                // Before any shared key: ahead of the first key both runs have, else after A's.
+                let first_shared = || {
+                    keys.iter()
+                        .position(|k| b_kids.iter().any(|(b, _)| b == k))
+                        .unwrap_or(keys.len())
+                };
+                let at = after.map_or_else(first_shared, |i| i + 1);
                 keys.insert(at, key.clone());
                 after = Some(at);
             }
@@ -251,15 +257,17 @@ fn answer(span: &Span) -> (Option<&str>, Option<&serde_json::Value>) {
     (span.output.as_deref().or(span.error.as_deref()), tool_calls)
 }
 
-/// The first row that differs while none of its descendants (the rows after it that are deeper)
-/// differ.
+/// The first row only one run has (the top of a subtree only one run took), or that differs while
+/// none of its descendants (the rows after it that are deeper) differ.
 fn first_divergence(rows: &[SpanDiff]) -> Option<usize> {
     rows.iter().enumerate().position(|(index, row)| {
-        row.differs()
-            && !rows[index + 1..]
-                .iter()
-                .take_while(|later| later.depth > row.depth)
-                .any(SpanDiff::differs)
+        let one_sided = row.a.is_none() || row.b.is_none();
+        one_sided
+            || row.differs()
+                && !rows[index + 1..]
+                    .iter()
+                    .take_while(|later| later.depth > row.depth)
+                    .any(SpanDiff::differs)
     })
 }
 
@@ -388,6 +396,19 @@ mod tests {
             diff.first_diverging_span().map(|r| r.path.as_str()),
             Some("pipeline/drafter/tool_call")
         );
+    }
+
+    #[test]
+    fn runs_of_different_roots_part_ways_at_the_root() {
+        let mut b = chain(10);
+        for span in &mut b {
+            if span.agent == "pipeline" {
+                span.agent = "other".into();
+            }
+        }
+        let diff = RunDiff::between(&run(1, "x"), &chain(1), &run(2, "x"), &b);
+        assert_eq!(diff.spans.len(), 10);
+        assert_eq!(diff.first_diverging_span().map(|r| r.path.as_str()), Some("pipeline"));
     }
 
     #[test]
