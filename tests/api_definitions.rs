@@ -7,19 +7,9 @@
 mod api_server;
 mod support;
 
-use api_server::{ApiServer, Http};
+use api_server::{Http, echo_service as service};
 use serde_json::{Value, json};
 use support::{Sandbox, dump};
-
-/// A service on an empty database with an offline LLM config called `echo`.
-fn service() -> (Sandbox, ApiServer, Http) {
-    let sandbox = Sandbox::empty();
-    let server = ApiServer::start(&sandbox);
-    let http = server.client();
-    http.post("/llm-configs", json!({"name": "echo", "provider": "passthrough", "model": "echo"}))
-        .expect(201);
-    (sandbox, server, http)
-}
 
 /// Sends `requests`, each expected to fail with `status` and a message containing its needle,
 /// and checks that none of them changed a stored row.

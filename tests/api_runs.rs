@@ -10,17 +10,13 @@ mod support;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use api_server::{ApiServer, Http, WebhookReceiver, sse_events};
+use api_server::{ApiServer, Http, WebhookReceiver, echo_service, sse_events};
 use serde_json::{Value, json};
 use support::Sandbox;
 
 /// A service on an empty database with an offline echo agent `helper` in a workflow `help`.
 fn service() -> (Sandbox, ApiServer, Http) {
-    let sandbox = Sandbox::empty();
-    let server = ApiServer::start(&sandbox);
-    let http = server.client();
-    http.post("/llm-configs", json!({"name": "echo", "provider": "passthrough", "model": "echo"}))
-        .expect(201);
+    let (sandbox, server, http) = echo_service();
     http.post("/agents", json!({"name": "helper", "kind": "basic", "llm": "echo"})).expect(201);
     http.post("/workflows", json!({"name": "help", "root": "helper"})).expect(201);
     (sandbox, server, http)

@@ -72,13 +72,7 @@ impl AgentBody {
 
 impl AgentParts {
     fn save(self, w: &Writer<'_>, agent: &str) -> crate::store::Result<()> {
-        if let Some(overrides) = self.overrides {
-            w.set_agent_llm_overrides(agent, &overrides)?;
-        }
-        if let Some(servers) = self.servers {
-            w.set_agent_mcp_servers(agent, &servers)?;
-        }
-        Ok(())
+        w.set_agent_parts(agent, self.overrides.as_deref(), self.servers.as_deref())
     }
 }
 

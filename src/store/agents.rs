@@ -260,6 +260,22 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Replaces the agent's per-purpose LLM configs and its MCP servers, each only when given.
+    pub fn set_agent_parts(
+        &self,
+        agent: &str,
+        overrides: Option<&[LlmOverride]>,
+        servers: Option<&[AgentMcpServer]>,
+    ) -> Result<()> {
+        if let Some(overrides) = overrides {
+            self.set_agent_llm_overrides(agent, overrides)?;
+        }
+        if let Some(servers) = servers {
+            self.set_agent_mcp_servers(agent, servers)?;
+        }
+        Ok(())
+    }
+
     /// Deletes the agent called `name`. While links or workflows use it, this is refused unless
     /// `cascade`, which deletes those links and workflows too.
     pub fn delete_agent(&self, name: &str, cascade: bool) -> Result<AgentDeletion> {

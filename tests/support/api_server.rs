@@ -100,6 +100,16 @@ fn drain(
     });
 }
 
+/// A service on a new, empty database with one offline LLM config, `echo` (passthrough).
+pub fn echo_service() -> (Sandbox, ApiServer, Http) {
+    let sandbox = Sandbox::empty();
+    let server = ApiServer::start(&sandbox);
+    let http = server.client();
+    let echo = serde_json::json!({"name": "echo", "provider": "passthrough", "model": "echo"});
+    http.post("/llm-configs", echo).expect(201);
+    (sandbox, server, http)
+}
+
 /// What the service answered.
 #[derive(Debug, Clone)]
 pub struct Reply {

@@ -1,16 +1,17 @@
 //! schemathesis from PyPI as a test peer: installed on first use into a virtual environment under
 //! the target directory from `tests/peers/schemathesis-requirements.txt` (every package pinned),
-//! once across concurrent test binaries (a lock file, as for aimock's `npm ci`).
+//! once across concurrent test binaries (`install_lock.rs`).
 
 #![allow(dead_code)]
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
+
+use super::install_lock::InstallLock;
 
 /// How long an install (or waiting for another test binary's) may take.
 const INSTALL_DEADLINE: Duration = Duration::from_secs(600);
@@ -46,7 +47,8 @@ fn install() -> Result<PathBuf, String> {
     }
     let parent = venv.parent().unwrap_or(&venv);
     fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let _lock = InstallLock::acquire(&parent.join("schemathesis.install.lock"))?;
+    let lock = parent.join("schemathesis.install.lock");
+    let _lock = InstallLock::acquire(&lock, "schemathesis", INSTALL_DEADLINE, STALE_LOCK)?;
     if !installed() {
         let _ = fs::remove_dir_all(&venv);
         run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv")?;
@@ -78,56 +80,4 @@ fn run(command: &mut Command, what: &str) -> Result<(), String> {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     ))
-}
-
-/// A lock file created with `create_new`, so one test binary installs while the others wait;
-/// removed on drop.
-struct InstallLock {
-    path: PathBuf,
-}
-
-impl InstallLock {
-    fn acquire(path: &Path) -> Result<InstallLock, String> {
-        let deadline = Instant::now() + INSTALL_DEADLINE;
-        loop {
-            match OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(mut file) => {
-                    let _ = writeln!(file, "{}", std::process::id());
-                    return Ok(InstallLock { path: path.to_owned() });
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    if is_stale(path) {
-                        let _ = fs::remove_file(path);
-                        continue;
-                    }
-                    if Instant::now() > deadline {
-                        return Err(format!(
-                            "waited {} s for another install of schemathesis to finish; remove {} \
-                             if no test is running",
-                            INSTALL_DEADLINE.as_secs(),
-                            path.display()
-                        ));
-                    }
-                    thread::sleep(Duration::from_millis(200));
-                }
-                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-            }
-        }
-    }
-}
-
-/// Whether the lock at `path` was left by an install that died long ago.
-fn is_stale(path: &Path) -> bool {
-    File::open(path)
-        .and_then(|f| f.metadata())
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
-        .is_some_and(|age| age > STALE_LOCK)
-}
-
-impl Drop for InstallLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
 }
