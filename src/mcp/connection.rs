@@ -322,11 +322,16 @@ impl Connection {
 async fn died(server: &str, child: &mut Child, stderr: &StderrTail, context: String) -> McpError {
     let exited = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
     match exited {
-        Ok(Ok(status)) => McpError::Exited {
-            server: server.to_owned(),
-            status: status.to_string(),
-            stderr: stderr.as_suffix(),
-        },
+        Ok(Ok(status)) => {
+            let mut stderr = stderr.as_suffix();
+            if stderr.contains("npx canceled due to missing packages") {
+                stderr.push_str(
+                    "\n(npx --no-install runs only installed packages: install it with npm where \
+                     the server starts, or let npx download it with -y instead of --no-install)",
+                );
+            }
+            McpError::Exited { server: server.to_owned(), status: status.to_string(), stderr }
+        }
         _ => McpError::Closed {
             server: server.to_owned(),
             detail: format!(" ({context}){}", stderr.as_suffix()),

@@ -3,6 +3,7 @@
 //! for diagnoses, and the whole group killed when the connection is dropped.
 
 use std::io::ErrorKind;
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
@@ -66,15 +67,18 @@ pub fn spawn(spec: &McpServerSpec) -> Result<Spawned, McpError> {
     #[cfg(unix)]
     command.process_group(0);
     let mut child = command.spawn().map_err(|e| match e.kind() {
-        ErrorKind::NotFound
-            if spec.cwd.as_deref().is_some_and(|d| !std::path::Path::new(d).is_dir()) =>
-        {
+        ErrorKind::NotFound if spec.cwd.as_deref().is_some_and(|d| !Path::new(d).is_dir()) => {
             McpError::Spawn {
                 server: server.clone(),
                 command: program.clone(),
                 reason: format!(
-                    "its working directory {} does not exist",
-                    spec.cwd.as_deref().unwrap_or_default()
+                    "its working directory {} does not exist{}",
+                    spec.cwd.as_deref().unwrap_or_default(),
+                    std::env::current_dir()
+                        .ok()
+                        .filter(|_| spec.cwd.as_deref().is_some_and(|c| Path::new(c).is_relative()))
+                        .map(|d| format!(" (relative to {}, where AgentLoom runs)", d.display()))
+                        .unwrap_or_default()
                 ),
             }
         }
