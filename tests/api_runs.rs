@@ -128,7 +128,11 @@ fn a_session_answers_keeps_its_history_and_records_its_runs() {
     assert_eq!(call["kind"], "llm_call");
     assert_eq!(call["parent_span_id"], root["id"]);
     assert_eq!(call["children"], json!([]));
-    assert!(http.get(&format!("/runs/{run}/logs?level=trace&limit=10")).expect(200).is_array());
+    let logs = http.get(&format!("/runs/{run}/logs?level=info&limit=10")).expect(200);
+    let logs = logs.as_array().expect("log records");
+    assert!(logs.iter().any(|l| l["message"] == "agent finished"), "{logs:?}");
+    assert!(logs.iter().all(|l| l["run_id"] == run), "{logs:?}");
+    assert_eq!(http.get(&format!("/runs/{run}/logs?level=error")).expect(200), json!([]));
 }
 
 #[test]
