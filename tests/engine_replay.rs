@@ -409,4 +409,19 @@ async fn a_replay_runs_the_definitions_its_source_ran_after_they_changed() {
     assert_eq!(run.definition_revision, revision, "the replay says which definitions it ran");
     let diff = engine(&bench).diff(source.run_id, replayed.run_id).expect("diff");
     assert_eq!(diff.first_divergence, None, "{diff:#?}");
+
+    let with_signer = bench.store.read(|r| r.current_revision()).expect("revision");
+    bench.store.write("delete", |w| w.delete_agent("signer", true)).expect("delete");
+    let (now, then) = bench
+        .store
+        .read(|r| Ok((r.definitions_at(r.current_revision()?)?, r.definitions_at(with_signer)?)))
+        .expect("definitions");
+    let has_signer = |d: &agentloom::store::DefinitionsAt| {
+        (
+            d.agents.iter().any(|a| a.spec.name == "signer"),
+            d.links.iter().any(|l| l.child == "signer"),
+        )
+    };
+    assert_eq!(has_signer(&then), (true, true));
+    assert_eq!(has_signer(&now), (false, false), "deleted definitions are gone at later revisions");
 }

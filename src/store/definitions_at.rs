@@ -34,12 +34,12 @@ struct Snapshot {
 impl Reader<'_> {
     /// The definitions as they stood at `revision` (see `runs.definition_revision`).
     pub fn definitions_at(&self, revision: i64) -> Result<DefinitionsAt> {
-        let sql = "SELECT h.entity, h.entity_id, h.row_json FROM definition_history h
-                   WHERE h.operation <> 'delete'
-                     AND h.revision = (SELECT max(x.revision) FROM definition_history x
-                                       WHERE x.entity = h.entity AND x.entity_id = h.entity_id
-                                         AND x.revision <= ?1)
-                   ORDER BY h.entity, h.entity_id";
+        let sql = "SELECT entity, entity_id, row_json FROM (
+                       SELECT entity, entity_id, row_json, operation, row_number() OVER (
+                           PARTITION BY entity, entity_id ORDER BY revision DESC) AS latest
+                       FROM definition_history WHERE revision <= ?1)
+                   WHERE latest = 1 AND operation <> 'delete'
+                   ORDER BY entity, entity_id";
         let rows: Vec<(String, i64, String)> =
             self.all(sql, [revision], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
         let mut snapshots = Vec::with_capacity(rows.len());

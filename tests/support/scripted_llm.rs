@@ -28,6 +28,8 @@ pub struct Answer {
     pub tool_calls: Vec<ScriptedCall>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// When streaming, how long to wait after each event (a model producing tokens at a pace).
+    pub pace: Option<std::time::Duration>,
 }
 
 impl Answer {
@@ -43,6 +45,12 @@ impl Answer {
             name: name.into(),
             arguments: arguments.into(),
         });
+        self
+    }
+
+    /// The answer, streamed one event every `pace`.
+    pub fn with_pace(mut self, pace: std::time::Duration) -> Answer {
+        self.pace = Some(pace);
         self
     }
 
@@ -181,13 +189,14 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
             write_json(&mut socket, status, &body, retry_after.as_deref()).await
         }
         Reply::Answer(answer) if streaming => {
-            write_events(&mut socket, wire, &events(wire, &answer, &model, true)).await
+            write_events(&mut socket, wire, &events(wire, &answer, &model, true), answer.pace).await
         }
         Reply::Answer(answer) => {
             write_json(&mut socket, 200, &whole(wire, &answer, &model), None).await
         }
         Reply::Truncated(answer) if streaming => {
-            write_events(&mut socket, wire, &events(wire, &answer, &model, false)).await
+            write_events(&mut socket, wire, &events(wire, &answer, &model, false), answer.pace)
+                .await
         }
         Reply::Truncated(answer) => {
             write_truncated_json(&mut socket, &whole(wire, &answer, &model)).await
@@ -280,11 +289,13 @@ async fn write_truncated_json(socket: &mut TcpStream, body: &Value) -> std::io::
     socket.flush().await
 }
 
-/// Server-sent events, one write each; the body ends when the connection closes.
+/// Server-sent events, one write each (`pace` apart, when given); the body ends when the
+/// connection closes.
 async fn write_events(
     socket: &mut TcpStream,
     wire: Wire,
     events: &[(&'static str, String)],
+    pace: Option<std::time::Duration>,
 ) -> std::io::Result<()> {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
     socket.write_all(head.as_bytes()).await?;
@@ -295,6 +306,9 @@ async fn write_events(
         };
         socket.write_all(event.as_bytes()).await?;
         socket.flush().await?;
+        if let Some(pace) = pace {
+            tokio::time::sleep(pace).await;
+        }
     }
     Ok(())
 }

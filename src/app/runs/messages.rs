@@ -32,7 +32,10 @@ pub fn messages_ui(runs: &Runs, ui: &mut egui::Ui) {
                 continue;
             }
             bubble(ui, &format!("{} (streaming)", streaming.agent), ACCENT, |ui| {
-                ui.label(&streaming.text);
+                // Only the last piece changes as text arrives; the others keep their layout.
+                for piece in stable_pieces(&streaming.text) {
+                    ui.label(piece);
+                }
                 if !streaming.finished {
                     ui.add(egui::Spinner::new().size(10.0));
                 }
@@ -53,6 +56,25 @@ pub fn messages_ui(runs: &Runs, ui: &mut egui::Ui) {
             _ => {}
         }
     });
+}
+
+/// Roughly how long a piece of streaming text is.
+const PIECE_BYTES: usize = 2_048;
+
+/// `text` cut into pieces of about `PIECE_BYTES` at whitespace. Text only grows at its end, so
+/// every piece but the last stays the same from frame to frame, and egui lays it out only once.
+fn stable_pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > PIECE_BYTES {
+        let cut = rest[PIECE_BYTES..].find(char::is_whitespace).map(|at| PIECE_BYTES + at);
+        let Some(cut) = cut else { break };
+        let (piece, tail) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = tail.trim_start();
+    }
+    pieces.push(rest);
+    pieces
 }
 
 const ACCENT: Color32 = Color32::from_rgb(100, 150, 230);
@@ -122,4 +144,25 @@ fn bubble(ui: &mut egui::Ui, heading: &str, color: Color32, body: impl FnOnce(&m
         ui.label(RichText::new(heading).small().color(color));
         body(ui);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PIECE_BYTES, stable_pieces};
+
+    #[test]
+    fn streaming_text_keeps_its_earlier_pieces_as_it_grows() {
+        let text = "word ".repeat(2_000);
+        let before = stable_pieces(&text[..6_000]);
+        let after = stable_pieces(&text);
+        assert!(before.len() >= 2);
+        assert_eq!(
+            before[..before.len() - 1],
+            after[..before.len() - 1],
+            "earlier pieces unchanged"
+        );
+        assert!(after.iter().all(|p| p.len() <= PIECE_BYTES + 5));
+        let words: usize = after.iter().map(|p| p.split_whitespace().count()).sum();
+        assert_eq!(words, 2_000, "no word lost");
+    }
 }
