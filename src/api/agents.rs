@@ -92,7 +92,7 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<Agent>>> 
 }
 
 /// One agent.
-#[utoipa::path(get, path = "/agents/{name}", tag = "agents", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/agents/{name}", tag = "agents", params(("name" = String, Path, example = "drafter")),
     responses((status = 200, body = schemas::Agent), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn get(
@@ -127,7 +127,7 @@ pub async fn create(
 }
 
 /// Changes an agent: only the fields given change; its version goes up when anything did.
-#[utoipa::path(put, path = "/agents/{name}", tag = "agents", params(("name" = String, Path)),
+#[utoipa::path(put, path = "/agents/{name}", tag = "agents", params(("name" = String, Path, example = "drafter")),
     request_body = AgentBody,
     responses((status = 200, body = schemas::Agent), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -152,7 +152,7 @@ pub async fn update(
 
 /// Deletes an agent; refused while links or workflows use it, unless `cascade`.
 #[utoipa::path(delete, path = "/agents/{name}", tag = "agents",
-    params(("name" = String, Path), DeleteAgentQuery),
+    params(("name" = String, Path, example = "drafter"), DeleteAgentQuery),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn delete(

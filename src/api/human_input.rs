@@ -55,7 +55,7 @@ pub async fn list(
 }
 
 /// Answers or declines a pending question.
-#[utoipa::path(post, path = "/human-input/{id}", tag = "human-input", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/human-input/{id}", tag = "human-input", params(("id" = i64, Path, example = 1)),
     request_body = Reply,
     responses((status = 200, body = schemas::HumanInputRequest), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody),

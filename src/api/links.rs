@@ -74,7 +74,7 @@ pub async fn list(
 }
 
 /// One link.
-#[utoipa::path(get, path = "/links/{id}", tag = "links", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/links/{id}", tag = "links", params(("id" = i64, Path, example = 1)),
     responses((status = 200, body = schemas::Link), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn get(
@@ -107,7 +107,7 @@ pub async fn create(
 }
 
 /// Changes a link's order or properties; its version goes up when anything did.
-#[utoipa::path(put, path = "/links/{id}", tag = "links", params(("id" = i64, Path)),
+#[utoipa::path(put, path = "/links/{id}", tag = "links", params(("id" = i64, Path, example = 1)),
     request_body = LinkChanges,
     responses((status = 200, body = schemas::Link), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -139,7 +139,7 @@ pub async fn update(
 }
 
 /// Removes a link.
-#[utoipa::path(delete, path = "/links/{id}", tag = "links", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/links/{id}", tag = "links", params(("id" = i64, Path, example = 1)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,

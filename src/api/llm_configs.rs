@@ -80,7 +80,7 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<LlmConfig
 }
 
 /// One LLM config.
-#[utoipa::path(get, path = "/llm-configs/{name}", tag = "llm-configs", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/llm-configs/{name}", tag = "llm-configs", params(("name" = String, Path, example = "passthrough")),
     responses((status = 200, body = schemas::LlmConfig), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn get(
@@ -116,7 +116,7 @@ pub async fn create(
 }
 
 /// Changes an LLM config: only the fields given change; its version goes up when anything did.
-#[utoipa::path(put, path = "/llm-configs/{name}", tag = "llm-configs", params(("name" = String, Path)),
+#[utoipa::path(put, path = "/llm-configs/{name}", tag = "llm-configs", params(("name" = String, Path, example = "passthrough")),
     request_body = LlmConfigBody,
     responses((status = 200, body = schemas::LlmConfig), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -140,7 +140,7 @@ pub async fn update(
 }
 
 /// Deletes an LLM config; refused while agents or MCP servers use it.
-#[utoipa::path(delete, path = "/llm-configs/{name}", tag = "llm-configs", params(("name" = String, Path)),
+#[utoipa::path(delete, path = "/llm-configs/{name}", tag = "llm-configs", params(("name" = String, Path, example = "passthrough")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn delete(

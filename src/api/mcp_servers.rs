@@ -91,7 +91,7 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<McpServer
 }
 
 /// One MCP server.
-#[utoipa::path(get, path = "/mcp-servers/{name}", tag = "mcp-servers", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/mcp-servers/{name}", tag = "mcp-servers", params(("name" = String, Path, example = "everything")),
     responses((status = 200, body = schemas::McpServer), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn get(
@@ -136,7 +136,7 @@ pub async fn create(
 }
 
 /// Changes an MCP server: only the fields given change; its version goes up when anything did.
-#[utoipa::path(put, path = "/mcp-servers/{name}", tag = "mcp-servers", params(("name" = String, Path)),
+#[utoipa::path(put, path = "/mcp-servers/{name}", tag = "mcp-servers", params(("name" = String, Path, example = "everything")),
     request_body = McpServerBody,
     responses((status = 200, body = schemas::McpServer), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -160,7 +160,7 @@ pub async fn update(
 
 /// Deletes an MCP server; refused while agents use it, unless `cascade`.
 #[utoipa::path(delete, path = "/mcp-servers/{name}", tag = "mcp-servers",
-    params(("name" = String, Path), DeleteServerQuery),
+    params(("name" = String, Path, example = "everything"), DeleteServerQuery),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn delete(

@@ -100,7 +100,7 @@ pub async fn list(
 }
 
 /// A run and its span tree.
-#[utoipa::path(get, path = "/runs/{id}", tag = "runs", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/runs/{id}", tag = "runs", params(("id" = i64, Path, example = 1)),
     responses((status = 200, body = RunTree), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn get(
@@ -132,7 +132,7 @@ fn span_tree(spans: Vec<Span>) -> Vec<SpanNode> {
 }
 
 /// A run's log records, oldest first.
-#[utoipa::path(get, path = "/runs/{id}/logs", tag = "runs", params(("id" = i64, Path), LogQuery),
+#[utoipa::path(get, path = "/runs/{id}/logs", tag = "runs", params(("id" = i64, Path, example = 1), LogQuery),
     responses((status = 200, body = [schemas::LogRecord]), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn logs(
@@ -153,7 +153,7 @@ pub async fn logs(
 }
 
 /// Asks a run this service is running to stop.
-#[utoipa::path(post, path = "/runs/{id}/cancel", tag = "runs", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/runs/{id}/cancel", tag = "runs", params(("id" = i64, Path, example = 1)),
     responses((status = 202, body = Cancelling), (status = 404, body = ErrorBody),
               (status = 409, description = "The run has ended, or another process runs it", body = ErrorBody),
               (status = "default", body = ErrorBody)))]

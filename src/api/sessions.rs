@@ -71,7 +71,7 @@ pub async fn create(
 }
 
 /// One session.
-#[utoipa::path(get, path = "/sessions/{id}", tag = "sessions", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/sessions/{id}", tag = "sessions", params(("id" = i64, Path, example = 1)),
     responses((status = 200, body = schemas::Session), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn get(
@@ -83,7 +83,7 @@ pub async fn get(
 }
 
 /// The session's messages, oldest first.
-#[utoipa::path(get, path = "/sessions/{id}/history", tag = "sessions", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/sessions/{id}/history", tag = "sessions", params(("id" = i64, Path, example = 1)),
     responses((status = 200, body = [schemas::Message]), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn history(
@@ -104,7 +104,7 @@ pub async fn history(
 /// events stream as server-sent events (named by their `event` field; a failure to start is an
 /// `error` event); otherwise the answer comes when the run ends. A run that fails is still a 200,
 /// with status `failed` and its error. One message at a time per session.
-#[utoipa::path(post, path = "/sessions/{id}/send", tag = "sessions", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/sessions/{id}/send", tag = "sessions", params(("id" = i64, Path, example = 1)),
     request_body = SendMessage,
     responses(
         (status = 200, description = "How the run ended, or its events as they happen",

@@ -46,7 +46,7 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<Workflow>
 }
 
 /// One workflow.
-#[utoipa::path(get, path = "/workflows/{name}", tag = "workflows", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/workflows/{name}", tag = "workflows", params(("name" = String, Path, example = "writing_chain")),
     responses((status = 200, body = schemas::Workflow), (status = 404, body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn get(
@@ -81,7 +81,7 @@ pub async fn create(
 }
 
 /// Changes a workflow: only the fields given change; its version goes up when anything did.
-#[utoipa::path(put, path = "/workflows/{name}", tag = "workflows", params(("name" = String, Path)),
+#[utoipa::path(put, path = "/workflows/{name}", tag = "workflows", params(("name" = String, Path, example = "writing_chain")),
     request_body = WorkflowBody,
     responses((status = 200, body = schemas::Workflow), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -104,7 +104,7 @@ pub async fn update(
 }
 
 /// Deletes a workflow; its agents stay.
-#[utoipa::path(delete, path = "/workflows/{name}", tag = "workflows", params(("name" = String, Path)),
+#[utoipa::path(delete, path = "/workflows/{name}", tag = "workflows", params(("name" = String, Path, example = "writing_chain")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = "default", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
