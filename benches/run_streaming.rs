@@ -6,7 +6,6 @@
 //! Run with `cargo bench --bench run_streaming`.
 
 #[path = "../tests/support/scripted_llm.rs"]
-#[allow(dead_code)]
 mod scripted_llm;
 
 use std::time::{Duration, Instant};

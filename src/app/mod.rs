@@ -162,6 +162,7 @@ impl AgentLoomApp {
 
     fn open_workflow(&mut self, name: String) {
         self.workflow = Some(name);
+        self.runs.refresh();
         self.selected = None;
         self.reload = true;
         self.fit = true;

@@ -43,54 +43,10 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
     let critical = &runs.view.critical;
     let mut clicked = None;
     let mut toggled = None;
-    ui.columns(2, |columns| {
-        let ui = &mut columns[0];
-        let row_height = ui.spacing().interact_size.y;
-        egui::ScrollArea::vertical().id_salt("trace_tree").auto_shrink([false; 2]).show_rows(
-            ui,
-            row_height,
-            rows.len(),
-            |ui, shown| {
-                let name_width = (ui.available_width() * 0.42).max(160.0);
-                for row in &rows[shown] {
-                    let span = row.span;
-                    let selected = runs.trace_span == Some(span.id);
-                    ui.horizontal(|ui| {
-                        let size = egui::vec2(name_width, row_height);
-                        ui.allocate_ui_with_layout(size, egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                            ui.set_width(name_width);
-                            ui.add_space(row.depth as f32 * 12.0);
-                            if row.has_children {
-                                let open = !runs.collapsed.contains(&span.id);
-                                if fold_button(ui, open).clicked() {
-                                    toggled = Some(span.id);
-                                }
-                            } else {
-                                ui.add_space(14.0);
-                            }
-                            kind_dot(ui, span.kind);
-                            let mut title = RichText::new(span_title(span));
-                            if selected {
-                                title = title.strong().background_color(ui.visuals().selection.bg_fill);
-                            }
-                            let label = egui::Label::new(title).truncate().sense(Sense::click());
-                            if ui.add(label).clicked() {
-                                clicked = Some(span.id);
-                            }
-                        });
-                        ui.add_sized([88.0, row_height], egui::Label::new(status_text(span.status).small()));
-                        let duration = span.duration_ms.map(format_ms).unwrap_or_default();
-                        ui.add_sized([56.0, row_height], egui::Label::new(RichText::new(duration).small()));
-                        let tokens = span.input_tokens + span.output_tokens;
-                        let tokens = if tokens > 0 { format!("{tokens} tok") } else { String::new() };
-                        ui.add_sized([60.0, row_height], egui::Label::new(RichText::new(tokens).small()));
-                        bar(ui, span, &timeline, critical.contains(&span.id));
-                    });
-                }
-            },
-        );
+    let detail_width = ui.available_width() * 0.36;
+    egui::Panel::right("trace_detail").resizable(true).default_size(detail_width).show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("trace_detail").auto_shrink([false; 2]).show(
-            &mut columns[1],
+            ui,
             |ui| match runs.trace_span.and_then(|id| runs.view.span(id)) {
                 Some(span) => {
                     let finished = run.status.is_final();
@@ -109,6 +65,64 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
             },
         );
     });
+    let row_height = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical().id_salt("trace_tree").auto_shrink([false; 2]).show_rows(
+        ui,
+        row_height,
+        rows.len(),
+        |ui, shown| {
+            let name_width = (ui.available_width() * 0.42).max(160.0);
+            for row in &rows[shown] {
+                let span = row.span;
+                let selected = runs.trace_span == Some(span.id);
+                ui.horizontal(|ui| {
+                    let size = egui::vec2(name_width, row_height);
+                    ui.allocate_ui_with_layout(
+                        size,
+                        egui::Layout::left_to_right(egui::Align::Center),
+                        |ui| {
+                            ui.set_width(name_width);
+                            ui.add_space(row.depth as f32 * 12.0);
+                            if row.has_children {
+                                let open = !runs.collapsed.contains(&span.id);
+                                if fold_button(ui, open).clicked() {
+                                    toggled = Some(span.id);
+                                }
+                            } else {
+                                ui.add_space(14.0);
+                            }
+                            kind_dot(ui, span.kind);
+                            let mut title = RichText::new(span_title(span));
+                            if selected {
+                                title =
+                                    title.strong().background_color(ui.visuals().selection.bg_fill);
+                            }
+                            let label = egui::Label::new(title).truncate().sense(Sense::click());
+                            if ui.add(label).clicked() {
+                                clicked = Some(span.id);
+                            }
+                        },
+                    );
+                    ui.add_sized(
+                        [88.0, row_height],
+                        egui::Label::new(status_text(span.status).small()),
+                    );
+                    let duration = span.duration_ms.map(format_ms).unwrap_or_default();
+                    ui.add_sized(
+                        [56.0, row_height],
+                        egui::Label::new(RichText::new(duration).small()),
+                    );
+                    let tokens = span.input_tokens + span.output_tokens;
+                    let tokens = if tokens > 0 { format!("{tokens} tok") } else { String::new() };
+                    ui.add_sized(
+                        [60.0, row_height],
+                        egui::Label::new(RichText::new(tokens).small()),
+                    );
+                    bar(ui, span, &timeline, critical.contains(&span.id));
+                });
+            }
+        },
+    );
     if let Some(id) = toggled
         && !runs.collapsed.remove(&id)
     {
