@@ -1,5 +1,5 @@
 //! Replaying a run that called MCP tools of `@modelcontextprotocol/server-everything` (from npm,
-//! over stdio): the tools' results, and the sampling calls the server made while one ran, come
+//! over stdio): the tools' results (an image included), and the sampling calls the server made while one ran, come
 //! from the recording, so the replay repeats the run step for step even when the server can no
 //! longer be started.
 
@@ -23,7 +23,7 @@ fn document(script: &str) -> String {
         "agents": [{
             "name": "helper", "type": "basic", "instruction": "Use the tools for: {{input}}",
             "llm": "script",
-            "mcp_servers": [{"server": "everything", "allowed_tools": ["echo", "trigger-sampling-request"]}],
+            "mcp_servers": [{"server": "everything", "allowed_tools": ["echo", "trigger-sampling-request", "get-tiny-image"]}],
         }],
         "llm_configs": [
             {"name": "script", "provider": "playback", "model": "playback",
@@ -31,6 +31,7 @@ fn document(script: &str) -> String {
                  {"tool_calls": [
                      {"name": "everything__echo", "arguments": {"message": "hello mcp"}},
                      {"name": "everything__trigger-sampling-request", "arguments": {"prompt": "name a colour", "maxTokens": 20}},
+                     {"name": "everything__get-tiny-image", "arguments": {}},
                  ]},
                  "done",
              ]}},
@@ -78,7 +79,7 @@ fn mcp_tool_results_and_sampling_replay_without_the_server() {
     assert_eq!(diff["first_divergence"], Value::Null, "{diff:#}");
     let paths: Vec<&str> =
         diff["spans"].as_array().expect("rows").iter().filter_map(|r| r["path"].as_str()).collect();
-    assert!(paths.contains(&"helper/tool_call#1/sampling"), "{paths:?}");
+    assert!(paths.iter().any(|p| p.ends_with("/sampling")), "the sampling step too: {paths:?}");
 
     let history = |session: &Value| {
         let session = session.as_i64().expect("session").to_string();
@@ -87,8 +88,13 @@ fn mcp_tool_results_and_sampling_replay_without_the_server() {
             .as_array()
             .expect("messages")
             .iter()
-            .map(|m| (m["role"].clone(), m["content"][0].clone()))
+            .map(|m| (m["role"].clone(), m["content"].clone()))
             .collect::<Vec<_>>()
     };
-    assert_eq!(history(&replayed["session_id"]), history(&source["session_id"]));
+    let recorded = history(&source["session_id"]);
+    assert!(
+        recorded.iter().any(|(_, parts)| parts[1]["type"] == "image"),
+        "the image came with the tool result: {recorded:?}"
+    );
+    assert_eq!(history(&replayed["session_id"]), recorded, "the same messages, image included");
 }

@@ -21,7 +21,9 @@ use super::invoke::Spent;
 use super::tools::{Tool, ToolOutcome};
 use super::{Blueprint, Engine, RunOutcome};
 use crate::llm::{ChatResponse, ToolCall, Usage};
-use crate::model::{JsonObject, Message, RunDiff, RunOrigin, RunStatus, Span, SpanKind};
+use crate::model::{
+    ContentPart, JsonObject, Message, Role, RunDiff, RunOrigin, RunStatus, Span, SpanKind,
+};
 use crate::store::SpanEnd;
 
 /// What to replay.
@@ -53,6 +55,9 @@ pub struct ReplayPlan {
     steps: HashMap<Vec<i64>, Span>,
     /// The place of each of the source's spans, by id.
     paths: HashMap<i64, Vec<i64>>,
+    /// The parts of recorded tool results beyond their text (an MCP tool's images, resources,
+    /// structured content), by the agent span they were given to and the tool call id.
+    tool_parts: HashMap<(i64, String), Vec<ContentPart>>,
     /// The first step that did not match the recording: (agent, why).
     divergence: Mutex<Option<(String, String)>>,
 }
@@ -67,10 +72,12 @@ enum Pin<'a> {
 }
 
 impl ReplayPlan {
-    /// A plan replaying `source` (with its `spans`), live from span `from_span` when given.
+    /// A plan replaying `source` (with its `spans` and `messages`), live from span `from_span`
+    /// when given.
     pub fn new(
         source: &crate::model::Run,
         spans: &[Span],
+        messages: &[Message],
         from_span: Option<i64>,
     ) -> Result<ReplayPlan, EngineError> {
         let refuse = |reason: String| EngineError::NotReplayable { run: source.id, reason };
@@ -101,12 +108,18 @@ impl ReplayPlan {
             paths.insert(span.id, path.clone());
             steps.insert(path, span.clone());
         }
+        let tool_parts = messages
+            .iter()
+            .filter(|m| m.role == Role::ToolResponse && m.content.len() > 1)
+            .filter_map(|m| Some(((m.span_id?, m.tool_call_id.clone()?), m.content[1..].to_vec())))
+            .collect();
         Ok(ReplayPlan {
             source_run: source.id,
             source_session: source.session_id,
             from_span,
             steps,
             paths,
+            tool_parts,
             divergence: Mutex::new(None),
         })
     }
@@ -250,9 +263,10 @@ impl Engine {
         request: ReplayRequest,
         definitions: ReplayDefinitions,
     ) -> Result<RunOutcome, EngineError> {
-        let (source, spans, blueprint, revision) = self.read(|r| {
+        let (source, spans, messages, blueprint, revision) = self.read(|r| {
             let source = r.run(request.run_id)?;
             let spans = r.spans(source.id)?;
+            let messages = r.run_messages(source.id)?;
             let (blueprint, revision) = match definitions {
                 ReplayDefinitions::Current => {
                     (Blueprint::load(r, &source.target), r.current_revision()?)
@@ -262,10 +276,10 @@ impl Engine {
                     source.definition_revision,
                 ),
             };
-            Ok((source, spans, blueprint, revision))
+            Ok((source, spans, messages, blueprint, revision))
         })?;
         let blueprint = blueprint?;
-        let plan = ReplayPlan::new(&source, &spans, request.from_span)?;
+        let plan = ReplayPlan::new(&source, &spans, &messages, request.from_span)?;
         let title = match request.from_span {
             Some(span) => format!("replay of run {} from span {span}", source.id),
             None => format!("replay of run {}", source.id),
@@ -477,6 +491,10 @@ pub(super) async fn replay_tool_call(
         Err(why) => return Some(Err(ctx.finish_diverged(span, started, why))),
     };
     let content = recorded.output.clone().or_else(|| recorded.error.clone()).unwrap_or_default();
+    let parts = recorded.parent_span_id.and_then(|p| plan.tool_parts.get(&(p, call.id.clone())));
+    if let Some(parts) = parts {
+        ctx.keep_tool_parts(&call.id, parts.clone());
+    }
     let end = recorded_end(&recorded);
     let spent = Spent { usage: usage_of(&recorded), cost_usd: recorded.cost_usd };
     let status = recorded.status;
@@ -610,7 +628,7 @@ mod tests {
     #[test]
     fn steps_match_by_place_agent_kind_and_input() {
         let (run, spans) = source();
-        let plan = ReplayPlan::new(&run, &spans, None).expect("plan");
+        let plan = ReplayPlan::new(&run, &spans, &[], None).expect("plan");
         let pin = plan.pin(&[0, 1], SpanKind::ToolCall, "lead", Some("echo"), Some("in"));
         assert_eq!(pin.map(|p| matches!(p, Pin::Recorded(s) if s.id == 12)), Ok(true));
         let other_tool = plan.pin(&[0, 1], SpanKind::ToolCall, "lead", Some("rm"), Some("in"));
@@ -625,7 +643,7 @@ mod tests {
     #[test]
     fn from_a_span_on_steps_run_live() {
         let (run, spans) = source();
-        let plan = ReplayPlan::new(&run, &spans, Some(12)).expect("plan");
+        let plan = ReplayPlan::new(&run, &spans, &[], Some(12)).expect("plan");
         assert!(matches!(
             plan.pin(&[0, 0], SpanKind::LlmCall, "lead", None, Some("in")),
             Ok(Pin::Recorded(_))
@@ -633,7 +651,7 @@ mod tests {
         let live = plan.pin(&[0, 1], SpanKind::ToolCall, "lead", Some("echo"), Some("other"));
         assert_eq!(live, Ok(Pin::Live));
         assert_eq!(plan.pin(&[0, 9], SpanKind::LlmCall, "x", None, None), Ok(Pin::Live));
-        let missing = ReplayPlan::new(&run, &spans, Some(99)).err().map(|e| e.to_string());
+        let missing = ReplayPlan::new(&run, &spans, &[], Some(99)).err().map(|e| e.to_string());
         assert!(missing.is_some_and(|m| m.contains("span 99 is not one of its steps")));
     }
 
@@ -646,10 +664,10 @@ mod tests {
         (spans[1].started_at, spans[1].ended_at) = (at(1), at(5));
         (spans[2].started_at, spans[2].ended_at) = (at(2), at(3));
         (spans[3].started_at, spans[3].ended_at) = (at(5), at(6));
-        let plan = ReplayPlan::new(&run, &spans, Some(11)).expect("plan");
+        let plan = ReplayPlan::new(&run, &spans, &[], Some(11)).expect("plan");
         let live = |span: &Span| plan.runs_live(span);
         assert_eq!(spans.iter().map(live).collect::<Vec<_>>(), [false, true, false, true]);
-        let plan = ReplayPlan::new(&run, &spans, Some(10)).expect("plan");
+        let plan = ReplayPlan::new(&run, &spans, &[], Some(10)).expect("plan");
         assert!(spans.iter().all(|s| plan.runs_live(s)), "from the root everything is live");
     }
 
@@ -657,7 +675,7 @@ mod tests {
     fn a_run_still_going_is_not_replayed() {
         let (mut run, spans) = source();
         run.status = RunStatus::Waiting;
-        let refused = ReplayPlan::new(&run, &spans, None).err().map(|e| e.to_string());
+        let refused = ReplayPlan::new(&run, &spans, &[], None).err().map(|e| e.to_string());
         assert_eq!(
             refused.as_deref(),
             Some("run 1 cannot be replayed: it is still waiting; replay it once it has ended")
