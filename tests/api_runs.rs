@@ -291,3 +291,24 @@ fn a_webhook_that_keeps_failing_is_given_up_after_bounded_attempts() {
     assert!(receiver.next(Duration::from_secs(5)).is_none(), "a fifth attempt");
     assert!(server.log().contains("last=true"), "{}", server.log());
 }
+
+#[test]
+fn stopping_the_service_cancels_its_runs_and_records_them_whole() {
+    let (sandbox, mut server, http) = service();
+    add_asker(&http);
+    let session = open_session(&http, "asker");
+    let waiting = send_in_background(&server.base(), session, "pick");
+    let run = pending_question(&http)["run_id"].as_i64().expect("run");
+    let status = server.terminate();
+    assert!(status.success(), "{status}: {}", server.log());
+    assert_eq!(waiting.join().expect("the send")["status"], "cancelled");
+    let shown = sandbox.run(&["--json", "runs", "show", &run.to_string()]).ok();
+    let shown: Value = serde_json::from_str(&shown.stdout).expect("JSON");
+    assert_eq!(shown["run"]["status"], "cancelled");
+    for span in shown["spans"].as_array().expect("spans") {
+        assert!(
+            !matches!(span["status"].as_str(), Some("running" | "waiting" | "queued")),
+            "a span left open: {span}"
+        );
+    }
+}

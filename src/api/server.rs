@@ -66,6 +66,7 @@ pub enum ServeError {
 pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
+    state: AppState,
 }
 
 impl Server {
@@ -81,7 +82,7 @@ impl Server {
             .await
             .map_err(|source| ServeError::Bind { addr: options.bind, source })?;
         let state = AppState::new(&options.db, engine, Webhooks::new(options.webhooks));
-        let mut router = super::routes(state)
+        let mut router = super::routes(state.clone())
             .fallback(unknown_route)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(DefaultBodyLimit::max(options.body_limit))
@@ -89,7 +90,7 @@ impl Server {
         if let Some(token) = options.token {
             router = router.layer(middleware::from_fn_with_state(Arc::from(token), require_token));
         }
-        Ok(Server { listener, router })
+        Ok(Server { listener, router, state })
     }
 
     /// The address it listens on (the port chosen when asked for port 0).
@@ -97,13 +98,20 @@ impl Server {
         self.listener.local_addr().map_err(ServeError::Stopped)
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves until `shutdown` completes; then cancels the runs going (so that every one ends
+    /// recorded as cancelled) and lets the requests in flight finish.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        let state = self.state;
+        let stop = async move {
+            shutdown.await;
+            let cancelled = state.cancel_runs();
+            tracing::info!(cancelled, "stopping: runs in flight cancelled");
+        };
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stop)
             .await
             .map_err(ServeError::Stopped)
     }

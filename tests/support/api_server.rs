@@ -65,6 +65,25 @@ impl ApiServer {
         Http::new(&self.base(), None)
     }
 
+    /// Stops the service as a system would (SIGTERM) and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "cannot send SIGTERM to {pid}");
+        let deadline = std::time::Instant::now() + START_DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the service") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the service did not stop:\n{}",
+                self.log()
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// What the service printed so far.
     pub fn log(&self) -> String {
         self.log.lock().expect("log").clone()
