@@ -316,3 +316,40 @@ fn mcp_prompt_and_read_print_what_the_server_renders() {
         .ok();
     assert!(read.stdout.starts_with("# Everything Server - Features"), "{}", read.stdout);
 }
+
+#[test]
+fn env_secret_references_are_resolved_at_connect_time_and_never_stored() {
+    const SECRET: &str = "s3cr3t-value-for-the-mcp-test";
+    // The server starts only when DEMO_API_KEY holds the variable's value, not the reference
+    // (the child also inherits the variable itself, which the row does not name).
+    let check = format!(
+        "test \"$DEMO_API_KEY\" = \"$AGENTLOOM_TEST_MCP_SECRET\" || \
+         {{ echo \"DEMO_API_KEY is $DEMO_API_KEY\" >&2; exit 9; }}; exec node '{}' stdio",
+        everything_script().display()
+    );
+    let server = json!({
+        "name": "everything", "transport": "stdio", "command": "sh", "args": ["-c", check],
+        "env": {"DEMO_API_KEY": "env:AGENTLOOM_TEST_MCP_SECRET"}, "sampling_llm": "sampler",
+    });
+    let turns = json!([
+        {"tool_calls": [{"name": "everything__echo", "arguments": {"message": "resolved"}}]},
+        "done",
+    ]);
+    let sandbox = sandbox_with(&document(&server, turns, &["echo"]));
+    trust(&sandbox);
+
+    let mut command = sandbox.command(&["run", "mcp_demo", "--input", "x"]);
+    let unset = Run::from(command.env_remove("AGENTLOOM_TEST_MCP_SECRET").output().expect("run"));
+    let unset = unset.fails_with("MCP server \"everything\": env DEMO_API_KEY");
+    assert!(unset.stderr.contains("AGENTLOOM_TEST_MCP_SECRET is not set"), "{}", unset.stderr);
+
+    let mut command = sandbox.command(&["--json", "run", "mcp_demo", "--input", "x"]);
+    let ran = Run::from(command.env("AGENTLOOM_TEST_MCP_SECRET", SECRET).output().expect("run"));
+    let outcome = json_of(&ran.ok());
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    let results = tool_results(&sandbox, outcome["session_id"].as_i64().expect("session"));
+    assert_eq!(result_text(&results, "everything__echo"), "Echo: resolved");
+    let stored = support::dump(&sandbox.db);
+    assert!(!stored.contains(SECRET), "the secret landed in the database");
+    assert!(stored.contains("env:AGENTLOOM_TEST_MCP_SECRET"));
+}

@@ -328,3 +328,43 @@ fn cancelling_a_run_cancels_its_call_in_flight() {
     assert_eq!(noted.ok().as_deref(), Some("hang cancelled"), "the server was not told");
     assert_no_server_left(dir.path());
 }
+
+#[test]
+fn one_engine_reuses_a_connection_across_runs() {
+    let dir = tempfile::tempdir().expect("dir");
+    let turns = json!([{"tool_calls": [call("faulty__ok")]}, "first"]);
+    let path = database(dir.path(), turns);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let answers = runtime.block_on(async {
+        let engine = Engine::open(&path, EngineConfig::default()).expect("engine");
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let request = RunRequest {
+                target: "faults".into(),
+                input: "go".into(),
+                session: None,
+                origin: RunOrigin::Cli,
+            };
+            let outcome = engine.run(request).await.expect("run");
+            assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.error);
+            let store = Store::open(&path).expect("store");
+            let messages = store.read(|r| r.messages(outcome.session_id)).expect("messages");
+            let answer = messages
+                .iter()
+                .flat_map(|m| m.content.iter())
+                .find_map(|part| match part {
+                    ContentPart::ToolResult { content, .. } => Some(content.clone()),
+                    _ => None,
+                })
+                .expect("a tool result");
+            answers.push(answer);
+        }
+        engine.close().await.expect("close");
+        answers
+    });
+    drop(runtime);
+    // Each run has its own playback model, so both call faulty__ok; one server process answers.
+    assert!(answers[0].starts_with("ok from process"), "{answers:?}");
+    assert_eq!(answers[0], answers[1]);
+    assert_no_server_left(dir.path());
+}

@@ -104,3 +104,42 @@ impl Connections {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{McpServerSpec, ServerOrigin};
+
+    fn server(spec: McpServerSpec) -> McpServer {
+        McpServer {
+            id: 1,
+            spec,
+            origin: ServerOrigin::User,
+            trusted_launch: None,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_that_fails_to_start_is_not_started_again_at_once() {
+        let connections = Connections::new();
+        let missing = server(McpServerSpec::stdio("gone", "agentloom-no-such-program", vec![]));
+        let first = connections.get(&missing).await.err().expect("fails");
+        assert!(matches!(first, McpError::CommandNotFound { .. }), "{first}");
+        let second = connections.get(&missing).await.err().expect("fails");
+        let McpError::Backoff { attempts, last, .. } = &second else { panic!("{second}") };
+        assert_eq!(*attempts, 1);
+        assert_eq!(last, &first.to_string());
+    }
+
+    #[tokio::test]
+    async fn an_imported_stdio_server_is_refused_until_trusted() {
+        let connections = Connections::new();
+        let mut imported = server(McpServerSpec::stdio("imp", "true", vec![]));
+        imported.origin = ServerOrigin::Import;
+        let refused = connections.get(&imported).await.err().expect("refused");
+        assert_eq!(refused, McpError::Untrusted { server: "imp".into() });
+    }
+}
