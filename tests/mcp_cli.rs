@@ -78,6 +78,13 @@ fn failures_are_diagnosed() {
         .run(&["mcp", "test", "mute"])
         .fails_with("MCP server \"mute\" did not finish initializing within 0.5 s");
 
+    sandbox
+        .run(&["mcp", "add", "legacy", "--url", "http://127.0.0.1:9/sse", "--transport", "sse"])
+        .ok();
+    sandbox
+        .run(&["mcp", "test", "legacy"])
+        .fails_with("the legacy SSE transport is no longer offered");
+
     let server = EverythingHttp::start();
     let wrong = format!("http://127.0.0.1:{}/nowhere", server.port);
     sandbox.run(&["mcp", "add", "lost", "--url", &wrong]).ok();

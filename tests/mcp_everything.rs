@@ -353,3 +353,36 @@ fn env_secret_references_are_resolved_at_connect_time_and_never_stored() {
     assert!(!stored.contains(SECRET), "the secret landed in the database");
     assert!(stored.contains("env:AGENTLOOM_TEST_MCP_SECRET"));
 }
+
+#[test]
+fn images_and_embedded_resources_are_stored_as_message_parts() {
+    let turns = json!([
+        {"tool_calls": [
+            {"name": "everything__get-tiny-image", "arguments": {}},
+            {"name": "everything__get-resource-reference", "arguments": {"resourceType": "Text", "resourceId": 3}},
+        ]},
+        "done",
+    ]);
+    let allowed = ["get-tiny-image", "get-resource-reference"];
+    let sandbox = sandbox_with(&document(&stdio_server(&[]), turns, &allowed));
+    trust(&sandbox);
+    let outcome = run_demo(&sandbox);
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    let results = tool_results(&sandbox, outcome["session_id"].as_i64().expect("session"));
+    let parts_of = |tool: &str| {
+        results.iter().find(|(name, _)| name == tool).map(|(_, parts)| parts.clone()).expect(tool)
+    };
+    let image = parts_of("everything__get-tiny-image");
+    let image = image.as_array().expect("parts").iter().find(|p| p["type"] == "image").cloned();
+    let image = image.expect("an image part");
+    assert_eq!(image["mime_type"], "image/png");
+    assert!(image["data"].as_str().is_some_and(|d| d.len() > 100), "{image}");
+    let reference = parts_of("everything__get-resource-reference");
+    let resource =
+        reference.as_array().expect("parts").iter().find(|p| p["type"] == "resource").cloned();
+    let resource = resource.expect("a resource part");
+    assert!(resource["uri"].as_str().is_some_and(|u| u.ends_with("/3")), "{resource}");
+    assert!(resource["text"].as_str().is_some_and(|t| !t.is_empty()), "{resource}");
+    // The model reads the resource's text with its URI.
+    assert!(reference[0]["content"].as_str().unwrap_or_default().contains("[resource "));
+}
