@@ -234,10 +234,14 @@ fn links_are_created_read_changed_and_deleted() {
     assert_eq!(second["sequence_order"], 2);
     http.post("/links", json!({"parent": "loop", "child": "pipeline", "kind": "chains_to"}))
         .expect(201);
+    let again = http
+        .post("/links", json!({"parent": "pipeline", "child": "a", "kind": "chains_to"}))
+        .expect(201);
+    assert_eq!(again["sequence_order"], 3, "a chain may run a step twice");
     let id = first["id"].as_i64().expect("id");
     assert_eq!(http.get(&format!("/links/{id}")).expect(200), first);
-    let moved = http.put(&format!("/links/{id}"), json!({"order": 3})).expect(200);
-    assert_eq!(moved["sequence_order"], 3);
+    let moved = http.put(&format!("/links/{id}"), json!({"order": 4})).expect(200);
+    assert_eq!(moved["sequence_order"], 4);
     assert_eq!(moved["version"], 2);
 
     refused(
@@ -281,6 +285,13 @@ fn links_are_created_read_changed_and_deleted() {
             ),
             ("PUT", &format!("/links/{id}"), json!({"order": -1}), 400, "order must be 0 or more"),
             ("PUT", "/links/999", json!({"order": 1}), 404, "link \"#999\" does not exist"),
+            (
+                "PUT",
+                &format!("/links/{id}"),
+                json!({"order": 3}),
+                409,
+                "link \"pipeline -chains_to-> a at order 3\" already exists",
+            ),
             ("GET", "/links/999", Value::Null, 404, "link \"#999\" does not exist"),
             ("GET", "/links/x", Value::Null, 400, "Invalid URL"),
             ("GET", "/links?parent=ghost", Value::Null, 404, "agent \"ghost\" does not exist"),

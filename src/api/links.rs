@@ -131,6 +131,18 @@ pub async fn update(
             if !problems.is_empty() {
                 return Err(StoreError::invalid(&subject, &problems));
             }
+            let taken = w.links_of(&current.parent)?.into_iter().any(|l| {
+                l.id != id
+                    && l.child == current.child
+                    && l.kind == current.kind
+                    && l.sequence_order == order
+            });
+            if taken {
+                let (parent, kind, child) = (&current.parent, current.kind, &current.child);
+                let at = order.unwrap_or_default();
+                let name = format!("{parent} -{kind}-> {child} at order {at}");
+                return Err(StoreError::AlreadyExists { what: "link", name });
+            }
             w.update_link(id, order, &properties)?;
             link_by_id(w, id)
         })
