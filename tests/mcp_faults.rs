@@ -368,3 +368,64 @@ fn one_engine_reuses_a_connection_across_runs() {
     assert_eq!(answers[0], answers[1]);
     assert_no_server_left(dir.path());
 }
+
+#[test]
+fn time_spent_answering_an_elicitation_does_not_count_against_the_call() {
+    use agentloom::model::HumanInputStatus;
+    let dir = tempfile::tempdir().expect("dir");
+    let ask = json!({"name": "everything__trigger-elicitation-request", "arguments": {}});
+    let path = database(dir.path(), json!([{"tool_calls": [ask]}, "thanks"]));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let outcome = runtime.block_on(async {
+        // A call may take one second, the user answers after two.
+        let config = EngineConfig {
+            mcp_call_timeout: Duration::from_secs(1),
+            human_input_poll: Duration::from_millis(50),
+            ..EngineConfig::default()
+        };
+        let engine = Engine::open(&path, config).expect("engine");
+        let request = RunRequest {
+            target: "faults".into(),
+            input: "go".into(),
+            session: None,
+            origin: RunOrigin::Cli,
+        };
+        let running = tokio::spawn({
+            let engine = engine.clone();
+            async move { engine.run(request).await }
+        });
+        let mut store = Store::open(&path).expect("store");
+        let pending = loop {
+            let pending =
+                store.read(|r| r.human_inputs(Some(HumanInputStatus::Pending))).expect("read");
+            if let Some(request) = pending.into_iter().next() {
+                break request;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let answer = json!({"name": "Grace Hopper"});
+        store
+            .write("answer", |w| {
+                w.answer_human_input(pending.id, HumanInputStatus::Answered, Some(&answer))
+            })
+            .expect("answer");
+        let outcome = running.await.expect("join").expect("run");
+        engine.close().await.expect("close");
+        outcome
+    });
+    drop(runtime);
+    assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.error);
+    let store = Store::open(&path).expect("store");
+    let messages = store.read(|r| r.messages(outcome.session_id)).expect("messages");
+    let text: String = messages
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .filter_map(|part| match part {
+            ContentPart::ToolResult { content, is_error: false, .. } => Some(content.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(text.contains("Grace Hopper"), "{text}");
+    assert_no_server_left(dir.path());
+}

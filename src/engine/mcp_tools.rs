@@ -16,8 +16,8 @@ use super::model_call::cost_of;
 use super::tools::Tool;
 use crate::llm::{ChatMessage, ChatRequest, LlmError, RequestParams, ToolSpec, call_with_retry};
 use crate::mcp::{
-    CallOptions, ElicitationAnswer, ElicitationRequest, SamplingAnswer, SamplingRequest, ServerAsk,
-    part_text,
+    CallOptions, ElicitationAnswer, ElicitationRequest, McpError, SamplingAnswer, SamplingRequest,
+    ServerAsk, part_text,
 };
 use crate::model::{
     Agent, ContentPart, HumanInputSource, JsonObject, LogLevel, McpServer, Role, RunStatus,
@@ -188,19 +188,38 @@ pub async fn call(
         Err(error) => return Ok(Err(error.to_string())),
     };
     let (asks_tx, mut asks) = mpsc::unbounded_channel();
-    let options = CallOptions {
-        timeout: ctx.mcp_call_timeout,
-        cancel: ctx.cancel.clone(),
-        asks: Some(asks_tx),
-    };
+    // The call's time limit is kept here, so that the time spent answering the server (a user
+    // filling in an elicitation, a sampling model) does not count against it.
+    let call_cancel = ctx.cancel.child_token();
+    let options = CallOptions { timeout: None, cancel: call_cancel.clone(), asks: Some(asks_tx) };
     let call = connection.call_tool(tool, arguments, options);
     tokio::pin!(call);
     let mut spent = Spent::default();
+    let mut deadline = tokio::time::Instant::now() + ctx.mcp_call_timeout;
+    let mut timed_out = false;
     let result = loop {
         tokio::select! {
             result = &mut call => break result,
-            Some(ask) = asks.recv() => spent += answer(ctx, agent, span, &row, ask).await?,
+            Some(ask) = asks.recv() => {
+                let started = tokio::time::Instant::now();
+                spent += answer(ctx, agent, span, &row, ask).await?;
+                deadline += started.elapsed();
+            }
+            _ = tokio::time::sleep_until(deadline), if !timed_out => {
+                timed_out = true;
+                call_cancel.cancel();
+            }
         }
+    };
+    let result = match result {
+        Err(McpError::Cancelled) if timed_out && !ctx.cancel.is_cancelled() => {
+            Err(McpError::Timeout {
+                server: server.to_owned(),
+                what: format!("tools/call {tool}"),
+                secs: ctx.mcp_call_timeout.as_secs_f64(),
+            })
+        }
+        other => other,
     };
     match result {
         Ok(result) => {
@@ -213,7 +232,7 @@ pub async fn call(
             ctx.keep_tool_parts(call_id, extra);
             if result.is_error { Ok(Err(text)) } else { Ok(Ok((text, spent))) }
         }
-        Err(crate::mcp::McpError::Cancelled) => Err(EngineError::Cancelled),
+        Err(McpError::Cancelled) => Err(EngineError::Cancelled),
         Err(error) => Ok(Err(error.to_string())),
     }
 }

@@ -52,7 +52,8 @@ pub struct Connection {
 /// How one tool call runs: how long it may take, what cancels it, and where the server's asks
 /// during it (sampling, elicitation, progress, logs) go.
 pub struct CallOptions {
-    pub timeout: Duration,
+    /// `None`: no limit (the caller keeps its own and cancels).
+    pub timeout: Option<Duration>,
     pub cancel: CancellationToken,
     pub asks: Option<mpsc::UnboundedSender<ServerAsk>>,
 }
@@ -247,10 +248,11 @@ impl Connection {
         let token = serde_json::to_value(&handle.progress_token).unwrap_or_default();
         let (peer, id) = (handle.peer.clone(), handle.id.clone());
         let _caller = options.asks.map(|asks| self.callers.register(token, asks));
+        let limit = options.timeout.unwrap_or(Duration::MAX);
         let outcome = tokio::select! {
-            response = tokio::time::timeout(options.timeout, handle.await_response()) => response,
+            response = tokio::time::timeout(limit, handle.await_response()) => response,
             _ = options.cancel.cancelled() => {
-                let _ = peer.send_notification(cancelled(id, "the run was cancelled").into()).await;
+                let _ = peer.send_notification(cancelled(id, "cancelled by the client").into()).await;
                 return Err(McpError::Cancelled);
             }
         };
@@ -259,7 +261,7 @@ impl Connection {
             return Err(McpError::Timeout {
                 server: self.server.clone(),
                 what,
-                secs: options.timeout.as_secs_f64(),
+                secs: limit.as_secs_f64(),
             });
         };
         let response = self.check(response, &what).await?;
