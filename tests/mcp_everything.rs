@@ -386,3 +386,25 @@ fn images_and_embedded_resources_are_stored_as_message_parts() {
     // The model reads the resource's text with its URI.
     assert!(reference[0]["content"].as_str().unwrap_or_default().contains("[resource "));
 }
+
+#[test]
+fn without_a_sampling_llm_the_calling_agents_model_answers() {
+    let mut server = stdio_server(&[]);
+    server.as_object_mut().expect("row").remove("sampling_llm");
+    let turns = json!([
+        {"tool_calls": [{"name": "everything__trigger-sampling-request", "arguments": {"prompt": "hi"}}]},
+        "the agent's own model answered",
+        "done",
+    ]);
+    let sandbox = sandbox_with(&document(&server, turns, &["trigger-sampling-request"]));
+    trust(&sandbox);
+    let outcome = run_demo(&sandbox);
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    assert_eq!(outcome["output"], "done");
+    let results = tool_results(&sandbox, outcome["session_id"].as_i64().expect("session"));
+    let text = result_text(&results, "everything__trigger-sampling-request");
+    assert!(text.contains("the agent's own model answered"), "{text}");
+    let all = spans(&sandbox, outcome["run_id"].as_i64().expect("run"));
+    let sampling = all.iter().find(|s| s["kind"] == "sampling").expect("a sampling span");
+    assert_eq!(sampling["attributes"]["llm_config"], "script");
+}

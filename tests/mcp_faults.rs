@@ -52,7 +52,7 @@ impl ServerHandler for Faulty {
                    "inputSchema": {"type": "object", "properties": {}}})
         };
         let tools: Vec<Value> =
-            ["ok", "crash", "hang", "garbage", "huge"].into_iter().map(tool).collect();
+            ["ok", "crash", "hang", "garbage", "huge", "log"].into_iter().map(tool).collect();
         Ok(serde_json::from_value(json!({ "tools": tools })).expect("tools"))
     }
 
@@ -92,6 +92,14 @@ impl ServerHandler for Faulty {
                 String::new()
             }
             "huge" => "x".repeat(HUGE),
+            "log" => {
+                let note = serde_json::from_value(json!({
+                    "level": "warning", "logger": "faulty", "data": "disk almost full",
+                }))
+                .expect("log notification");
+                context.peer.notify_logging_message(note).await.expect("send the log");
+                "logged".to_owned()
+            }
             other => return Err(ErrorData::invalid_params(format!("no tool {other}"), None)),
         };
         let result: CallToolResult =
@@ -427,5 +435,24 @@ fn time_spent_answering_an_elicitation_does_not_count_against_the_call() {
         })
         .collect();
     assert!(text.contains("Grace Hopper"), "{text}");
+    assert_no_server_left(dir.path());
+}
+
+#[test]
+fn a_log_notification_during_a_call_lands_in_the_logs_table() {
+    use agentloom::model::LogLevel;
+    use agentloom::store::LogFilter;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = database(dir.path(), json!([{"tool_calls": [call("faulty__log")]}, "finished"]));
+    let ((status, error), results, _) = run(&path);
+    assert_eq!(status, RunStatus::Succeeded, "{error:?}");
+    assert_eq!(result(&results, 0, "faulty__log").1, "logged");
+    let store = Store::open(&path).expect("store");
+    let logs = store.read(|r| r.logs(&LogFilter::default())).expect("logs");
+    let log = logs.iter().find(|l| l.target == "mcp::faulty").expect("the server's log");
+    assert_eq!((log.level, log.message.as_str()), (LogLevel::Warn, "disk almost full"));
+    assert_eq!(log.agent.as_deref(), Some("worker"));
+    assert!(log.run_id.is_some() && log.span_id.is_some());
+    assert_eq!(log.data.as_ref().map(|d| d["logger"].clone()), Some(json!("faulty")));
     assert_no_server_left(dir.path());
 }
