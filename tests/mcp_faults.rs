@@ -92,6 +92,8 @@ impl ServerHandler for Faulty {
                 String::new()
             }
             "huge" => "x".repeat(HUGE),
+            // Logging is deprecated by SEP-2577, but servers of today (2025 protocols) send it.
+            #[allow(deprecated)]
             "log" => {
                 let note = serde_json::from_value(json!({
                     "level": "warning", "logger": "faulty", "data": "disk almost full",
