@@ -22,17 +22,17 @@ use std::process::Command;
 use api_server::ApiServer;
 use support::Sandbox;
 
-#[test]
-fn every_answer_matches_the_openapi_document() {
+/// Runs schemathesis against `server`'s document with `extra` arguments; fails the test on any
+/// problem it finds and returns its report.
+fn schemathesis(server: &ApiServer, extra: &[&str]) -> String {
     let st = schemathesis::installed_st();
-    let sandbox = Sandbox::seeded();
-    let server = ApiServer::start(&sandbox);
     let work = tempfile::tempdir().expect("a directory for schemathesis' files");
     let output = Command::new(&st)
         .arg("run")
         .arg(format!("{}/openapi.json", server.base()))
         .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
-        .args(["--max-examples", "25", "--workers", "2", "--suppress-health-check", "all"])
+        .args(["--workers", "2", "--suppress-health-check", "all"])
+        .args(extra)
         .current_dir(work.path())
         .env("NO_COLOR", "1")
         .output()
@@ -54,4 +54,32 @@ fn every_answer_matches_the_openapi_document() {
         .and_then(|n| n.trim().parse::<usize>().ok())
         .unwrap_or_else(|| panic!("no \"Tested: N\" line in the report:\n{report}"));
     assert!(tested >= 30, "schemathesis tested only {tested} operations:\n{report}");
+    report
+}
+
+#[test]
+fn every_answer_matches_the_openapi_document() {
+    let sandbox = Sandbox::seeded();
+    let server = ApiServer::start(&sandbox);
+    schemathesis(&server, &["--max-examples", "25"]);
+}
+
+/// With a token, the document says every operation needs it, and schemathesis' `ignored_auth`
+/// check sends operations without it, which must be refused.
+#[test]
+fn with_a_token_no_operation_answers_without_it() {
+    let sandbox = Sandbox::seeded();
+    let server = ApiServer::start_with(
+        &sandbox,
+        &["--bind", "127.0.0.1:0", "--token-env", "AGENTLOOM_TEST_API_TOKEN"],
+        &[("AGENTLOOM_TEST_API_TOKEN", "schemathesis-token")],
+    );
+    let document = api_server::Http::new(&server.base(), Some("schemathesis-token"))
+        .get("/openapi.json")
+        .expect(200);
+    assert_eq!(document["security"], serde_json::json!([{"bearer": []}]));
+    schemathesis(
+        &server,
+        &["--max-examples", "10", "--header", "Authorization: Bearer schemathesis-token"],
+    );
 }

@@ -2,10 +2,12 @@
 //! the request and answer types (utoipa), so it cannot drift from the code.
 
 use axum::Json;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use axum::extract::State;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
+use super::state::AppState;
 use super::{
     agents, health, human_input, links, llm_configs, mcp_servers, runs, sessions, workflows,
 };
@@ -89,9 +91,13 @@ pub fn openapi_json() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// This document.
+/// This document; a service started with a token says that every operation needs it.
 #[utoipa::path(get, path = "/openapi.json", tag = "service",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document(State(state): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+    let mut document = ApiDoc::openapi();
+    if state.token_required() {
+        document.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+    Json(document)
 }

@@ -81,7 +81,8 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(options.bind)
             .await
             .map_err(|source| ServeError::Bind { addr: options.bind, source })?;
-        let state = AppState::new(&options.db, engine, Webhooks::new(options.webhooks));
+        let webhooks = Webhooks::new(options.webhooks);
+        let state = AppState::new(&options.db, engine, webhooks, options.token.is_some());
         let mut router = super::routes(state.clone())
             .fallback(unknown_route)
             .method_not_allowed_fallback(method_not_allowed)

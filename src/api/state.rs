@@ -30,12 +30,14 @@ struct Inner {
     /// The runs going in this service's engine, followed from its events.
     running: Arc<Mutex<HashSet<i64>>>,
     webhooks: Webhooks,
+    /// Whether every request must carry the bearer token.
+    token_required: bool,
 }
 
 impl AppState {
     /// The state of a service on the database at `db`, running with `engine`. Call it on the
     /// runtime: it starts following the engine's runs.
-    pub fn new(db: &Path, engine: Engine, webhooks: Webhooks) -> AppState {
+    pub fn new(db: &Path, engine: Engine, webhooks: Webhooks, token_required: bool) -> AppState {
         let running = Arc::new(Mutex::new(HashSet::new()));
         tokio::spawn(follow_runs(engine.subscribe(), Arc::clone(&running)));
         let inner = Inner {
@@ -45,12 +47,17 @@ impl AppState {
             busy_sessions: Mutex::new(HashSet::new()),
             running,
             webhooks,
+            token_required,
         };
         AppState { inner: Arc::new(inner) }
     }
 
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    pub fn token_required(&self) -> bool {
+        self.inner.token_required
     }
 
     pub fn webhooks(&self) -> &Webhooks {
