@@ -229,15 +229,17 @@ pub fn critical_path(spans: &[Span]) -> BTreeSet<i64> {
 
 fn follow(spans: &[Span], span: &Span, path: &mut BTreeSet<i64>) {
     path.insert(span.id);
-    let children: Vec<&Span> = spans.iter().filter(|s| s.parent_span_id == Some(span.id)).collect();
-    let mut next = children.iter().max_by_key(|s| ended(s));
-    while let Some(child) = next {
-        follow(spans, child, path);
-        let start = child.started_at.as_deref().and_then(epoch_millis).unwrap_or(i64::MIN);
-        next = children
-            .iter()
-            .filter(|s| s.id != child.id && ended(s) <= start)
-            .max_by_key(|s| ended(s));
+    let mut children: Vec<&Span> =
+        spans.iter().filter(|s| s.parent_span_id == Some(span.id)).collect();
+    children.sort_by_key(|s| (ended(s), s.id));
+    // Walk back from the child that ended last; each step looks only at children sorted before
+    // the one just taken, so spans that start and end in the same millisecond cannot loop.
+    let mut before = children.len();
+    let mut cutoff = i64::MAX;
+    while let Some(at) = (0..before).rev().find(|&at| ended(children[at]) <= cutoff) {
+        follow(spans, children[at], path);
+        cutoff = children[at].started_at.as_deref().and_then(epoch_millis).unwrap_or(i64::MIN);
+        before = at;
     }
 }
 
@@ -406,6 +408,17 @@ mod tests {
         let folded = tree_rows(&spans, &BTreeSet::from([2]));
         let order: Vec<i64> = folded.iter().map(|r| r.span.id).collect();
         assert_eq!(order, [1, 2, 3, 4], "a collapsed span hides its children");
+    }
+
+    #[test]
+    fn steps_that_take_no_time_end_the_walk() {
+        let spans = vec![
+            span(1, None, 0, "00.000", "00.010"),
+            span(2, Some(1), 0, "00.005", "00.005"),
+            span(3, Some(1), 1, "00.005", "00.005"),
+            span(4, Some(1), 2, "00.005", "00.005"),
+        ];
+        assert_eq!(critical_path(&spans), BTreeSet::from([1, 2, 3, 4]));
     }
 
     #[test]
