@@ -14,7 +14,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::fields::{nullable, required, set};
 use super::schemas;
 use super::state::AppState;
-use crate::model::{DEFAULT_INIT_TIMEOUT_SECS, McpServer, McpServerSpec, ServerOrigin, Transport};
+use crate::model::{McpServer, McpServerSpec, ServerOrigin, Transport};
 
 /// An MCP server's fields. Creating needs `name` and either `command` (stdio) or `url` (`http`
 /// unless `transport` says `sse`); changing sets only the fields given, and `null` clears a
@@ -112,19 +112,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<McpServer>)> {
     let Json(mut body) = body?;
     let name = required(body.name.take(), "name", "an MCP server")?;
-    let mut spec = McpServerSpec {
-        name,
-        transport: body.new_transport(),
-        command: None,
-        args: Vec::new(),
-        env: BTreeMap::new(),
-        cwd: None,
-        url: None,
-        headers: BTreeMap::new(),
-        root_paths: Vec::new(),
-        sampling_llm: None,
-        init_timeout_secs: DEFAULT_INIT_TIMEOUT_SECS,
-    };
+    let mut spec = McpServerSpec::empty(name, body.new_transport());
     body.apply(&mut spec);
     let server = state
         .write("adding an MCP server", move |w| {

@@ -61,7 +61,8 @@ impl McpServerSpec {
         McpServerSpec { url: Some(url.into()), ..McpServerSpec::empty(name.into(), transport) }
     }
 
-    fn empty(name: String, transport: Transport) -> Self {
+    /// A server reached over `transport` with nothing set yet but its name.
+    pub fn empty(name: String, transport: Transport) -> Self {
         McpServerSpec {
             name,
             transport,
