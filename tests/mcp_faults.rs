@@ -164,6 +164,16 @@ fn database(dir: &Path, turns: Value) -> std::path::PathBuf {
     path
 }
 
+/// A run of `faults`.
+fn faults_request() -> RunRequest {
+    RunRequest {
+        target: "faults".into(),
+        input: "go".into(),
+        session: None,
+        origin: RunOrigin::Cli,
+    }
+}
+
 fn call(name: &str) -> Value {
     json!({"name": name, "arguments": {}})
 }
@@ -179,13 +189,7 @@ fn run(path: &Path) -> ((RunStatus, Option<String>), Vec<ResultRow>, Vec<Message
         let config =
             EngineConfig { mcp_call_timeout: Duration::from_secs(2), ..EngineConfig::default() };
         let engine = Engine::open(path, config).expect("engine");
-        let request = RunRequest {
-            target: "faults".into(),
-            input: "go".into(),
-            session: None,
-            origin: RunOrigin::Cli,
-        };
-        let outcome = engine.run(request).await.expect("run");
+        let outcome = engine.run(faults_request()).await.expect("run");
         engine.close().await.expect("close");
         outcome
     });
@@ -300,15 +304,9 @@ fn cancelling_a_run_cancels_its_call_in_flight() {
             EngineConfig { mcp_call_timeout: Duration::from_secs(600), ..EngineConfig::default() };
         let engine = Engine::open(&path, config).expect("engine");
         let mut events = engine.subscribe();
-        let request = RunRequest {
-            target: "faults".into(),
-            input: "go".into(),
-            session: None,
-            origin: RunOrigin::Cli,
-        };
         let running = tokio::spawn({
             let engine = engine.clone();
-            async move { engine.run(request).await }
+            async move { engine.run(faults_request()).await }
         });
         // Cancel once the tool call has started (its span exists and the request is in flight).
         loop {
@@ -349,13 +347,7 @@ fn one_engine_reuses_a_connection_across_runs() {
         let engine = Engine::open(&path, EngineConfig::default()).expect("engine");
         let mut answers = Vec::new();
         for _ in 0..2 {
-            let request = RunRequest {
-                target: "faults".into(),
-                input: "go".into(),
-                session: None,
-                origin: RunOrigin::Cli,
-            };
-            let outcome = engine.run(request).await.expect("run");
+            let outcome = engine.run(faults_request()).await.expect("run");
             assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.error);
             let store = Store::open(&path).expect("store");
             let messages = store.read(|r| r.messages(outcome.session_id)).expect("messages");
@@ -394,15 +386,9 @@ fn time_spent_answering_an_elicitation_does_not_count_against_the_call() {
             ..EngineConfig::default()
         };
         let engine = Engine::open(&path, config).expect("engine");
-        let request = RunRequest {
-            target: "faults".into(),
-            input: "go".into(),
-            session: None,
-            origin: RunOrigin::Cli,
-        };
         let running = tokio::spawn({
             let engine = engine.clone();
-            async move { engine.run(request).await }
+            async move { engine.run(faults_request()).await }
         });
         let mut store = Store::open(&path).expect("store");
         let pending = loop {

@@ -5,21 +5,28 @@
 
 #![allow(dead_code)]
 
-use std::fs::{self, OpenOptions};
-use std::io::{BufRead, BufReader, ErrorKind, Write};
+use std::fs;
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use serde_json::Value;
+
+use install_lock::InstallLock;
+
+#[path = "install_lock.rs"]
+mod install_lock;
 
 const EVERYTHING: &str = "@modelcontextprotocol/server-everything";
 /// How long an install (or waiting for another test binary's) may take.
 const INSTALL_DEADLINE: Duration = Duration::from_secs(300);
+/// A lock file older than this is left over from a killed install.
+const STALE_LOCK: Duration = Duration::from_secs(600);
 
 /// `tests/peers`.
 pub fn peers_dir() -> PathBuf {
@@ -57,7 +64,12 @@ fn install_everything() -> Result<PathBuf, String> {
     if installed() {
         return Ok(script);
     }
-    let _lock = InstallLock::acquire(&peers.join(".install.lock"))?;
+    let _lock = InstallLock::acquire(
+        &peers.join(".install.lock"),
+        EVERYTHING,
+        INSTALL_DEADLINE,
+        STALE_LOCK,
+    )?;
     if !installed() {
         run_install(
             Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]),
@@ -162,7 +174,12 @@ fn install_time_server() -> Result<PathBuf, String> {
         return Ok(program);
     }
     fs::create_dir_all(venv.parent().unwrap_or(&venv)).map_err(|e| e.to_string())?;
-    let _lock = InstallLock::acquire(&venv.with_extension("lock"))?;
+    let _lock = InstallLock::acquire(
+        &venv.with_extension("lock"),
+        "mcp-server-time",
+        INSTALL_DEADLINE,
+        STALE_LOCK,
+    )?;
     if !installed() {
         let parent = venv.parent().unwrap_or(&venv).to_owned();
         run_install(
@@ -181,48 +198,6 @@ fn install_time_server() -> Result<PathBuf, String> {
         fs::write(&stamp, &pins).map_err(|e| e.to_string())?;
     }
     Ok(program)
-}
-
-/// A lock file created with `create_new`, so one test binary installs while the others wait;
-/// removed on drop. A lock older than ten minutes is left over from a killed install.
-struct InstallLock {
-    path: PathBuf,
-}
-
-impl InstallLock {
-    fn acquire(path: &Path) -> Result<InstallLock, String> {
-        let deadline = Instant::now() + INSTALL_DEADLINE;
-        loop {
-            match OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(mut file) => {
-                    let _ = writeln!(file, "{}", std::process::id());
-                    return Ok(InstallLock { path: path.to_owned() });
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|m| SystemTime::now().duration_since(m).ok())
-                        .is_some_and(|age| age > Duration::from_secs(600));
-                    if stale {
-                        let _ = fs::remove_file(path);
-                        continue;
-                    }
-                    if Instant::now() > deadline {
-                        return Err(format!("waited too long for {}", path.display()));
-                    }
-                    thread::sleep(Duration::from_millis(200));
-                }
-                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-            }
-        }
-    }
-}
-
-impl Drop for InstallLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
 }
 
 /// Whether any process still runs with `needle` on its command line (Linux: /proc).
