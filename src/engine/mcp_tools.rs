@@ -405,7 +405,11 @@ async fn elicit(
     server: &str,
     request: ElicitationRequest,
 ) -> Result<ElicitationAnswer, EngineError> {
-    let prompt = format!("MCP server \"{server}\" asks: {}", request.message);
+    let prompt = format!(
+        "MCP server \"{server}\" asks: {} (answer with a JSON object: {})",
+        request.message,
+        form_fields(&request.schema)
+    );
     let schema = request.schema.clone();
     let reply =
         ask_as(ctx, HumanInputSource::Elicitation, &agent.spec.name, span, prompt, Some(schema))
@@ -417,6 +421,23 @@ async fn elicit(
             None => ElicitationAnswer::Cancel,
         },
     })
+}
+
+/// The fields of a form schema as a reader needs them: `name (string, required), age (integer)`.
+fn form_fields(schema: &Value) -> String {
+    let required: Vec<&str> =
+        schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let fields: Vec<String> = schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, definition)| {
+            let kind = definition["type"].as_str().unwrap_or("value");
+            let need = if required.contains(&name.as_str()) { ", required" } else { "" };
+            format!("{name} ({kind}{need})")
+        })
+        .collect();
+    if fields.is_empty() { "any fields".into() } else { fields.join(", ") }
 }
 
 /// The answer as the form's content object: an object as it is; text that is a JSON object;
@@ -447,6 +468,13 @@ fn form_content(schema: &Value, answer: Value) -> Option<Value> {
 mod tests {
     use super::form_content;
     use serde_json::json;
+
+    #[test]
+    fn form_fields_say_their_types_and_which_are_required() {
+        let schema = json!({"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string"}, "age": {"type": "integer"}}});
+        assert_eq!(super::form_fields(&schema), "name (string, required), age (integer)");
+    }
 
     #[test]
     fn answers_become_form_content() {
