@@ -111,3 +111,50 @@ fn an_imported_stdio_server_starts_only_once_trusted_and_a_change_revokes_it() {
     sandbox.run(&["mcp", "import", file.to_str().expect("path")]).ok();
     sandbox.run(&["mcp", "tools", "everything"]).fails_with("agentloom mcp trust everything");
 }
+
+#[test]
+fn header_secret_references_are_resolved_when_connecting() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+    // One request is read and refused; its head is kept.
+    let head = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        let mut seen = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = stream.read(&mut buffer).expect("read");
+            if read == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buffer[..read]);
+        }
+        let _ = stream.write_all(
+            b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+        String::from_utf8_lossy(&seen).to_lowercase()
+    });
+    let sandbox = Sandbox::empty();
+    sandbox
+        .run(&[
+            "mcp",
+            "add",
+            "guarded",
+            "--url",
+            &url,
+            "--header",
+            "Authorization=env:AGENTLOOM_TEST_TOKEN",
+            "--header",
+            "X-Team-Secret=env:AGENTLOOM_TEST_TEAM",
+        ])
+        .ok();
+    let mut command = sandbox.command(&["mcp", "test", "guarded"]);
+    command.env("AGENTLOOM_TEST_TOKEN", "tok-123").env("AGENTLOOM_TEST_TEAM", "team-456");
+    let refused = support::Run::from(command.output().expect("run"));
+    let refused = refused.fails_with("MCP server \"guarded\" could not be reached");
+    assert!(!refused.stderr.contains("tok-123") && !refused.stderr.contains("team-456"));
+    let head = head.join().expect("listener");
+    assert!(head.contains("authorization: bearer tok-123"), "{head}");
+    assert!(head.contains("x-team-secret: team-456"), "{head}");
+    assert!(!support::dump(&sandbox.db).contains("tok-123"));
+}
