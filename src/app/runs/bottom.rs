@@ -38,7 +38,7 @@ impl Tab {
 }
 
 pub fn bottom_panel(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
-    egui::Panel::bottom("bottom").resizable(true).default_size(260.0).show(ui, |ui| {
+    egui::Panel::bottom("bottom").resizable(true).default_size(260.0).min_size(120.0).show(ui, |ui| {
         ui.horizontal(|ui| {
             for tab in Tab::ALL {
                 let title = match tab {
