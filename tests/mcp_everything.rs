@@ -408,3 +408,34 @@ fn without_a_sampling_llm_the_calling_agents_model_answers() {
     let sampling = all.iter().find(|s| s["kind"] == "sampling").expect("a sampling span");
     assert_eq!(sampling["attributes"]["llm_config"], "script");
 }
+
+#[test]
+fn an_input_takes_a_prompt_as_the_user_message_and_attaches_a_resource() {
+    let doc = json!({
+        "agentloom": 1,
+        "workflow": {"name": "relay", "root": "relayer"},
+        "agents": [{"name": "relayer", "type": "basic", "llm": "sampler",
+                    "instruction": "Answer: {{input}}",
+                    "mcp_servers": [{"server": "everything", "allowed_tools": []}]}],
+        "llm_configs": [{"name": "sampler", "provider": "passthrough", "model": "passthrough"}],
+        "mcp_servers": [stdio_server(&[])],
+    });
+    let sandbox = sandbox_with(&serde_json::to_string(&doc).expect("document"));
+    trust(&sandbox);
+    let input = "{{mcp_prompt:everything/simple-prompt}} | \
+                 {{mcp_resource:everything/demo://resource/static/document/features.md}}";
+    let outcome = json_of(&sandbox.run(&["--json", "run", "relay", "--input", input]).ok());
+    // The passthrough model answers with the user message it got: the prompt and the resource.
+    let output = outcome["output"].as_str().expect("output");
+    assert!(
+        output.starts_with(
+            "This is a simple prompt without arguments. | # Everything Server - Features"
+        ),
+        "{output}"
+    );
+    let history =
+        json_of(&sandbox.run(&["--json", "history", &outcome["session_id"].to_string()]).ok());
+    let user = &history.as_array().expect("messages")[0];
+    assert_eq!(user["content"][0]["text"].as_str(), Some(output));
+    assert_eq!(user["content"][1]["uri"], "demo://resource/static/document/features.md");
+}

@@ -77,23 +77,25 @@ pub async fn mcp_tools(
     Ok(tools)
 }
 
-/// Fills the `{{mcp_prompt:SERVER/PROMPT}}` and `{{mcp_resource:SERVER/URI}}` placeholders of
-/// `agent`'s instruction into `values`: a prompt rendered with the arguments found among the
-/// other values (input, session variables, state), a resource's text. The resources are
-/// returned as parts to attach to the agent's user message. The server must be linked to the agent.
+/// Fills the values of the `{{mcp_prompt:SERVER/PROMPT}}` and `{{mcp_resource:SERVER/URI}}`
+/// placeholders of `text` (an instruction, or an input) into `values`: a prompt rendered with the
+/// arguments found among the other values (input, session variables, state), a resource's text.
+/// The resources are returned as parts to attach to the agent's user message. The server must be
+/// linked to the agent.
 pub async fn mcp_placeholders(
     ctx: &RunContext,
     agent: &Agent,
+    text: &str,
     values: &mut BTreeMap<String, String>,
 ) -> Result<Vec<ContentPart>, EngineError> {
     let name = agent.spec.name.as_str();
     let fail = |why: String| EngineError::agent(name, why);
     let mut attachments = Vec::new();
-    for placeholder in placeholders_in(&agent.spec.instruction) {
-        let Some((kind, reference)) = placeholder.split_once(':') else { continue };
-        if kind != "mcp_prompt" && kind != "mcp_resource" {
+    for placeholder in placeholders_in(text) {
+        if !is_mcp_placeholder(&placeholder) || values.contains_key(&placeholder) {
             continue;
         }
+        let Some((kind, reference)) = placeholder.split_once(':') else { continue };
         // A replay that runs nothing live reaches no server; its model answers are recorded.
         if ctx.replays_everything() {
             values.insert(placeholder.clone(), format!("[{placeholder}: not fetched in a replay]"));
@@ -151,6 +153,30 @@ pub async fn mcp_placeholders(
         values.insert(placeholder, text);
     }
     Ok(attachments)
+}
+
+fn is_mcp_placeholder(name: &str) -> bool {
+    name.starts_with("mcp_prompt:") || name.starts_with("mcp_resource:")
+}
+
+/// `text` with its MCP placeholders replaced by their `values`; other `{{...}}` stay as written
+/// (an input is not a template).
+pub fn fill_mcp_placeholders(text: &str, values: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let name = after[..end].trim();
+        out.push_str(&rest[..start]);
+        match values.get(name).filter(|_| is_mcp_placeholder(name)) {
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The names of the `{{...}}` placeholders of `template`, trimmed.
@@ -468,6 +494,15 @@ fn form_content(schema: &Value, answer: Value) -> Option<Value> {
 mod tests {
     use super::form_content;
     use serde_json::json;
+
+    #[test]
+    fn only_mcp_placeholders_are_filled_in_an_input() {
+        let values = [("mcp_prompt:s/p".to_owned(), "PROMPT".to_owned())].into_iter().collect();
+        assert_eq!(
+            super::fill_mcp_placeholders("a {{ mcp_prompt:s/p }} b {{input}} {{", &values),
+            "a PROMPT b {{input}} {{"
+        );
+    }
 
     #[test]
     fn form_fields_say_their_types_and_which_are_required() {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::engine::error::EngineError;
 use crate::engine::invoke::{InvokeOptions, Step};
-use crate::engine::mcp_tools::{mcp_placeholders, mcp_tools};
+use crate::engine::mcp_tools::{fill_mcp_placeholders, mcp_placeholders, mcp_tools};
 use crate::engine::model_call::call_model;
 use crate::engine::template::render;
 use crate::engine::tools::{execute, tools_for};
@@ -30,7 +30,11 @@ pub async fn run(
         None => ctx.blueprint.llm_for(agent, None)?,
     };
     let mut values = placeholders(step, &input)?;
-    let attachments = mcp_placeholders(ctx, agent, &mut values).await?;
+    // The input may take a server's prompt (as the user message) or a resource (attached to it).
+    let mut attachments = mcp_placeholders(ctx, agent, &input, &mut values).await?;
+    let input = fill_mcp_placeholders(&input, &values);
+    values.insert("input".into(), input.clone());
+    attachments.extend(mcp_placeholders(ctx, agent, &agent.spec.instruction, &mut values).await?);
     let system =
         render(&agent.spec.instruction, &values).map_err(|why| EngineError::agent(name, why))?;
     let mut messages =
