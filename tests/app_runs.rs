@@ -211,6 +211,58 @@ fn a_question_is_answered_in_its_window_and_the_run_goes_on() {
 }
 
 #[test]
+fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("asked.db");
+    let mut store = Store::open(&db).expect("store");
+    agentloom::interchange::seed_examples(&mut store).expect("examples");
+    agentloom::interchange::import_yaml(&mut store, ASKER).expect("import");
+    drop(store);
+    // Another process runs the workflow and waits for the answer, before any window exists.
+    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
+        .args(["--db", db.to_str().expect("path"), "--json", "run", "ask", "-i", "pick"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("agentloom run");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Store::open(&db)
+        .and_then(|s| s.read(|r| r.human_inputs(Some(HumanInputStatus::Pending))))
+        .expect("requests")
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the CLI's run never asked");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (handle, path) = (runtime.handle().clone(), db.clone());
+    let harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
+        AgentLoomApp::open(&cc.egui_ctx, handle, path, Some("ask".into())).expect("app opens")
+    });
+    let mut window = Window { harness, path: db.clone(), _runtime: runtime, _dir: dir };
+    window.wait_until("the waiting question", |w| w.shows("Which colour?"));
+    window.harness.get_by_role(Role::MultilineTextInput).click();
+    window.harness.run_steps(1);
+    window.harness.get_by_role(Role::MultilineTextInput).type_text("amber");
+    window.harness.run_steps(2);
+    window.harness.get_by_label("Answer").click();
+    window.harness.run_steps(2);
+
+    let output = cli.wait_with_output().expect("the CLI's run ends");
+    assert!(output.status.success(), "the CLI's run went on with the window's answer");
+    let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(outcome["status"], "succeeded");
+    assert_eq!(outcome["output"], "Thanks.");
+    let requests = Store::open(&db).expect("store").read(|r| r.human_inputs(None)).expect("rows");
+    assert_eq!(requests[0].answer, Some(serde_json::json!("amber")));
+}
+
+#[test]
 fn past_runs_open_into_the_trace_compare_and_replay() {
     let mut window = open("review_parallel", None);
     window.run("first input");

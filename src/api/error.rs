@@ -84,7 +84,9 @@ impl From<EngineError> for ApiError {
         match error {
             EngineError::Store(error) => error.into(),
             EngineError::UnknownTarget(_) => ApiError::not_found(error.to_string()),
-            EngineError::NotReady { .. } => ApiError::conflict(error.to_string()),
+            EngineError::NotReady { .. } | EngineError::NotReplayable { .. } => {
+                ApiError::conflict(error.to_string())
+            }
             other => ApiError::internal(other.to_string()),
         }
     }
