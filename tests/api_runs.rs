@@ -312,3 +312,37 @@ fn stopping_the_service_cancels_its_runs_and_records_them_whole() {
         );
     }
 }
+
+#[test]
+fn a_run_replays_from_its_recording_and_compares_with_its_source() {
+    let (_sandbox, _server, http) = service();
+    let session = open_session(&http, "help");
+    let send = format!("/sessions/{session}/send");
+    let first = http.post(&send, json!({"message": "hello there"})).expect(200);
+    let source = first["run_id"].as_i64().expect("run id");
+
+    let replay = http.post(&format!("/runs/{source}/replay"), json!({})).expect(200);
+    assert_eq!(replay["status"], "succeeded");
+    assert_eq!(replay["output"], first["output"], "the recorded answer, again");
+    let replay_id = replay["run_id"].as_i64().expect("replay id");
+    assert_ne!(replay["session_id"], first["session_id"], "a replay has a session of its own");
+    let tree = http.get(&format!("/runs/{replay_id}")).expect(200);
+    assert_eq!(tree["run"]["replay_of_run_id"], source);
+
+    let same = http.get(&format!("/runs/{source}/diff/{replay_id}")).expect(200);
+    assert_eq!(same["first_divergence"], Value::Null, "{same}");
+    assert_eq!(same["same_output"], true);
+    assert_eq!(same["a"]["run_id"], source);
+
+    let second = http.post(&send, json!({"message": "something else"})).expect(200);
+    let other = second["run_id"].as_i64().expect("run id");
+    let parted = http.get(&format!("/runs/{source}/diff/{other}")).expect(200);
+    let at = parted["first_divergence"].as_u64().expect("the runs part ways") as usize;
+    assert_eq!(parted["spans"][at]["same_output"], false, "{parted}");
+
+    http.post("/runs/999/replay", json!({})).error(404, "run");
+    http.get(&format!("/runs/{source}/diff/999")).error(404, "run");
+    http.post(&format!("/runs/{source}/replay"), json!({"from_span": 99_999}))
+        .error(409, "cannot be replayed");
+    http.post(&format!("/runs/{source}/replay"), json!({"from": 1})).error(400, "from");
+}

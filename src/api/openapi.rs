@@ -55,6 +55,8 @@ use super::{
         runs::get,
         runs::logs,
         runs::cancel,
+        runs::replay,
+        runs::diff,
         human_input::list,
         human_input::answer,
     ),
@@ -68,7 +70,7 @@ use super::{
         (name = "llm-configs", description = "LLM configs: provider, model, endpoint and key reference"),
         (name = "mcp-servers", description = "MCP servers agents can use"),
         (name = "sessions", description = "Conversations: send messages, read the history"),
-        (name = "runs", description = "Runs, their span trees and logs; cancelling"),
+        (name = "runs", description = "Runs, their span trees and logs; cancelling, replaying, comparing"),
         (name = "human-input", description = "Questions running agents ask the user"),
     )
 )]

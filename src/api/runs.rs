@@ -1,10 +1,10 @@
-//! `/runs`: what ran, each run with its span tree, its log records, and cancelling a run this
-//! service is running.
+//! `/runs`: what ran, each run with its span tree, its log records, cancelling a run this
+//! service is running, replaying a run from its recording, and comparing two runs.
 
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::schemas;
 use super::state::AppState;
-use crate::model::{LogLevel, LogRecord, Run, RunStatus, Span};
+use crate::engine::{ReplayRequest, RunOutcome};
+use crate::model::{LogLevel, LogRecord, Run, RunDiff, RunOrigin, RunStatus, Span};
 use crate::store::{LogFilter, RunFilter};
 
 /// How many runs or log records a list holds unless `limit` says otherwise.
@@ -176,4 +177,67 @@ pub async fn cancel(
         ),
     };
     Err(ApiError::conflict(message))
+}
+
+/// What to replay.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayBody {
+    /// Re-run live from this span of the run (and everything after it), the steps before it
+    /// pinned to their recorded outputs; without it every step answers from the recording and no
+    /// provider is called.
+    #[schema(example = json!(null))]
+    from_span: Option<i64>,
+}
+
+/// Replays a run: a new run (in a new session) linked to its source, answered from the source's
+/// recorded model and tool answers; with `from_span`, live again from that step. Answers when the
+/// replay has ended; a replay that fails is a 200 with status `failed` and its error.
+#[utoipa::path(post, path = "/runs/{id}/replay", tag = "runs", params(("id" = i64, Path, example = 1)),
+    request_body(content = Option<ReplayBody>, description = "Optional: where to go live again"),
+    responses((status = 200, body = schemas::RunOutcome), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody),
+              (status = 409, description = "The run is still going, or the span is not one of its steps", body = ErrorBody),
+              (status = "default", body = ErrorBody)))]
+pub async fn replay(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<ReplayBody>, JsonRejection>,
+) -> ApiResult<Json<RunOutcome>> {
+    let Path(id) = id?;
+    let body = match body {
+        Ok(Json(body)) => body,
+        // No body at all is a full replay.
+        Err(JsonRejection::MissingJsonContentType(_)) => ReplayBody::default(),
+        Err(rejection) => return Err(rejection.into()),
+    };
+    let request = ReplayRequest { run_id: id, from_span: body.from_span, origin: RunOrigin::Api };
+    let engine = state.engine().clone();
+    // The replay goes on in its own task, so a client that hangs up does not cut it off midway.
+    let replay = tokio::spawn(async move { engine.replay(request).await });
+    let outcome = replay
+        .await
+        .map_err(|e| ApiError::internal(format!("the replay's task failed: {e}")))??;
+    Ok(Json(outcome))
+}
+
+/// Compares run `id` with run `other`: inputs, outputs, statuses and totals, and their steps
+/// aligned by their place in the span tree, with the first step where they part ways.
+#[utoipa::path(get, path = "/runs/{id}/diff/{other}", tag = "runs",
+    params(("id" = i64, Path, example = 1), ("other" = i64, Path, example = 1)),
+    responses((status = 200, body = schemas::RunDiff), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = "default", body = ErrorBody)))]
+pub async fn diff(
+    State(state): State<AppState>,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> ApiResult<Json<RunDiff>> {
+    let Path((a, b)) = ids?;
+    let diff = state
+        .read(move |r| {
+            let (run_a, spans_a) = (r.run(a)?, r.spans(a)?);
+            let (run_b, spans_b) = (r.run(b)?, r.spans(b)?);
+            Ok(RunDiff::between(&run_a, &spans_a, &run_b, &spans_b))
+        })
+        .await?;
+    Ok(Json(diff))
 }

@@ -288,6 +288,66 @@ pub struct RunOutcome {
     cost_usd: f64,
 }
 
+/// Two runs compared, step by step.
+#[derive(ToSchema)]
+pub struct RunDiff {
+    a: RunSide,
+    b: RunSide,
+    same_input: bool,
+    same_output: bool,
+    same_status: bool,
+    /// Every step of either run, aligned, parents before children, siblings in order.
+    spans: Vec<SpanDiff>,
+    /// Index into `spans` of the first step where the runs part ways; null when they agree.
+    first_divergence: Option<usize>,
+}
+
+/// One run's side of a comparison.
+#[derive(ToSchema)]
+pub struct RunSide {
+    run_id: i64,
+    target: String,
+    status: RunStatus,
+    input: String,
+    output: Option<String>,
+    error: Option<String>,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost_usd: f64,
+    duration_ms: Option<i64>,
+    replay_of_run_id: Option<i64>,
+}
+
+/// One aligned step: the span of each run at the same place in the tree.
+#[derive(ToSchema)]
+pub struct SpanDiff {
+    depth: usize,
+    /// Where it sits, readable: `pipeline/drafter/llm_call#1`.
+    path: String,
+    agent: String,
+    kind: SpanKind,
+    a: Option<SpanSide>,
+    b: Option<SpanSide>,
+    same_input: bool,
+    same_output: bool,
+    same_status: bool,
+}
+
+/// One run's span at an aligned place.
+#[derive(ToSchema)]
+pub struct SpanSide {
+    span_id: i64,
+    name: String,
+    status: RunStatus,
+    input: Option<String>,
+    output: Option<String>,
+    error: Option<String>,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost_usd: f64,
+    duration_ms: Option<i64>,
+}
+
 /// A span with the spans it contains.
 #[derive(ToSchema)]
 pub struct SpanNode {
