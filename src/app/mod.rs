@@ -97,6 +97,8 @@ pub struct AgentLoomApp {
     settings: settings::Settings,
     /// The canvas zoom as last drawn.
     scale: f32,
+    /// Canvas (graph) coordinates to the screen, as last drawn: for drops from the palette.
+    canvas_transform: Option<egui::emath::TSTransform>,
     /// The agents selected on the canvas (box select, shift-click), else the one inspected.
     selection: Vec<String>,
     /// Agents copied with Ctrl+C, pasted (duplicated) with Ctrl+V.
@@ -148,12 +150,19 @@ impl AgentLoomApp {
             fit: true,
             settings: settings::Settings::default(),
             scale: 1.0,
+            canvas_transform: None,
             selection: Vec::new(),
             clipboard: Vec::new(),
             finder: None,
             followed: None,
             runtime,
         })
+    }
+
+    /// Canvas (graph) coordinates to the screen as last drawn, for tests that drive the mouse.
+    #[doc(hidden)]
+    pub fn canvas_transform(&self) -> Option<egui::emath::TSTransform> {
+        self.canvas_transform
     }
 
     fn send(&mut self, edit: Edit) {
@@ -318,6 +327,7 @@ impl AgentLoomApp {
         let id = egui::Id::new("canvas");
         // A workflow just opened is fitted once its graph is loaded, not the one it replaces.
         let fit_into = (self.fit && !self.reload).then(|| ui.max_rect());
+        let area = ui.max_rect();
         self.fit &= self.reload;
         let mut viewer = Viewer {
             progress: self.runs.progress(),
@@ -336,6 +346,11 @@ impl AgentLoomApp {
         self.scale = viewer.scale;
         if let Some(agent) = viewer.clicked.take() {
             self.selected = Some(agent);
+        }
+        let layer = egui::LayerId::new(ui.layer_id().order, id);
+        self.canvas_transform = ui.ctx().layer_transform_to_global(layer);
+        if let Some(edit) = self.palette_drop(ui, area, &workflow) {
+            edits.push(edit);
         }
         let selected = egui_snarl::ui::get_selected_nodes(id, ui.ctx());
         self.selection = selected
@@ -371,5 +386,23 @@ impl AgentLoomApp {
         for edit in edits {
             self.send(edit);
         }
+    }
+
+    /// A kind dragged from the palette and released over the canvas: the agent to create where it
+    /// was dropped (its node's top-left corner at the pointer).
+    fn palette_drop(&self, ui: &egui::Ui, area: egui::Rect, workflow: &str) -> Option<Edit> {
+        let ctx = ui.ctx();
+        if !egui::DragAndDrop::has_payload_of_type::<crate::model::AgentKind>(ctx) {
+            return None;
+        }
+        let (released, at) = ui.input(|i| (i.pointer.any_released(), i.pointer.latest_pos()));
+        let at = at.filter(|at| area.contains(*at))?;
+        if !released {
+            return None;
+        }
+        let kind = *egui::DragAndDrop::take_payload::<crate::model::AgentKind>(ctx)?;
+        let point = self.canvas_transform.unwrap_or_default().inverse() * at;
+        let position = crate::model::NodePosition { x: f64::from(point.x), y: f64::from(point.y) };
+        Some(Edit::CreateAgent { kind, workflow: workflow.to_owned(), position })
     }
 }

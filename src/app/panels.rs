@@ -133,7 +133,10 @@ pub(super) fn palette(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
         let spot = free_spot(app);
         for kind in AgentKind::ALL {
             let label = RichText::new(format!("+ {kind}")).color(kind_color(*kind));
-            if ui.button(label).on_hover_text(kind_help(*kind)).clicked() {
+            let button = egui::Button::new(label).sense(egui::Sense::click_and_drag());
+            let response = ui.add(button).on_hover_text(kind_help(*kind));
+            response.dnd_set_drag_payload(*kind);
+            if response.clicked() {
                 app.send(Edit::CreateAgent {
                     kind: *kind,
                     workflow: workflow.clone(),
@@ -141,6 +144,7 @@ pub(super) fn palette(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 });
             }
         }
+        dragged_kind(ui);
         ui.separator();
         ui.heading("Agents");
         ui.add(egui::TextEdit::singleline(&mut app.filter).hint_text("filter"));
@@ -183,6 +187,21 @@ pub(super) fn palette(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             app.send(Edit::PlaceAgent { workflow, agent, position });
         }
     });
+}
+
+/// While a kind is dragged from the palette, its name follows the pointer (the canvas creates the
+/// agent where it is dropped: `AgentLoomApp::palette_drop`).
+fn dragged_kind(ui: &egui::Ui) {
+    let Some(kind) = egui::DragAndDrop::payload::<AgentKind>(ui.ctx()) else { return };
+    let Some(at) = ui.input(|i| i.pointer.latest_pos()) else { return };
+    let layer = egui::LayerId::new(egui::Order::Tooltip, egui::Id::new("dragged_kind"));
+    let text = format!("+ {kind}");
+    let painter = ui.ctx().layer_painter(layer);
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let galley = painter.layout_no_wrap(text, font, kind_color(*kind));
+    let rect = egui::Rect::from_min_size(at + egui::vec2(12.0, 12.0), galley.size()).expand(4.0);
+    painter.rect_filled(rect, 4.0, ui.visuals().window_fill);
+    painter.galley(rect.min + egui::vec2(4.0, 4.0), galley, kind_color(*kind));
 }
 
 /// A position right of everything on the canvas, for a new node.
