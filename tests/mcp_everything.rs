@@ -12,7 +12,7 @@ mod support;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use mcp_peers::{EverythingHttp, everything_script, process_running};
+use mcp_peers::{EverythingHttp, everything_script, processes_gone};
 use serde_json::{Value, json};
 use support::{Run, Sandbox};
 
@@ -130,9 +130,11 @@ fn assert_echo_and_sum(sandbox: &Sandbox) {
 
 #[test]
 fn an_agent_uses_echo_and_sum_over_stdio_and_no_child_outlives_the_run() {
-    let roots = vec![];
-    let sandbox =
-        sandbox_with(&document(&stdio_server(&roots), echo_and_sum_turns(), &["echo", "get-sum"]));
+    // A word of its own on the server's command line (other tests start the same server).
+    let marker = "marker-echo-and-sum-over-stdio";
+    let mut server = stdio_server(&[]);
+    server["args"].as_array_mut().expect("args").push(json!(marker));
+    let sandbox = sandbox_with(&document(&server, echo_and_sum_turns(), &["echo", "get-sum"]));
     // Imported stdio servers start only once the user approved their command line.
     let refused = run_demo(&sandbox);
     assert_eq!(refused["status"], "failed", "{refused}");
@@ -142,8 +144,7 @@ fn an_agent_uses_echo_and_sum_over_stdio_and_no_child_outlives_the_run() {
     );
     trust(&sandbox);
     assert_echo_and_sum(&sandbox);
-    let script = everything_script().display().to_string();
-    assert!(!process_running(&format!("{script} stdio")), "server-everything outlived the CLI");
+    assert!(processes_gone(marker), "server-everything outlived the CLI");
 }
 
 #[test]

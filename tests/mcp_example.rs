@@ -53,7 +53,7 @@ fn the_example_runs_once_trusted_and_leaves_no_process_behind() {
     assert!(history.contains("Echo: Hello from AgentLoom"), "{history}");
     assert!(history.contains("The sum of 19 and 23 is 42."), "{history}");
     for launched in ["server-everything@2026.8.31 stdio", ".bin/mcp-server-everything stdio"] {
-        assert!(!mcp_peers::process_running(launched), "{launched} outlived the CLI");
+        assert!(mcp_peers::processes_gone(launched), "{launched} outlived the CLI");
     }
 }
 

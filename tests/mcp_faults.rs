@@ -14,7 +14,7 @@ use std::time::Duration;
 use agentloom::engine::{Engine, EngineConfig, RunRequest};
 use agentloom::model::{ContentPart, Message, Role, RunOrigin, RunStatus};
 use agentloom::store::Store;
-use mcp_peers::{everything_script, process_running};
+use mcp_peers::{everything_script, processes_gone};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ErrorData, ListToolsResult,
     PaginatedRequestParams, ServerConfig,
@@ -223,7 +223,7 @@ fn marker(dir: &Path) -> String {
 }
 
 fn assert_no_server_left(dir: &Path) {
-    assert!(!process_running(&marker(dir)), "a server outlived the engine");
+    assert!(processes_gone(&marker(dir)), "a server outlived the engine");
 }
 
 #[test]

@@ -25,6 +25,9 @@ use crate::model::{
 };
 use crate::store::{NewLog, SpanEnd};
 
+/// How long after a call's answer the server's notifications for it are still written.
+const LATE_NOTICES: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What separates a server's name from its tool's in the names agents see.
 pub const SEPARATOR: &str = "__";
 
@@ -237,6 +240,31 @@ pub async fn call(
             }
         }
     };
+    // Notifications the server sent just before its answer may still be on their way (rmcp
+    // handles each in a task of its own, started before the answer is handed over): let those
+    // tasks run, write what they delivered, and write what comes later for a moment longer. A
+    // request that comes now is refused (its reply channel is dropped).
+    for _ in 0..4 {
+        tokio::task::yield_now().await;
+    }
+    while let Ok(notice) = asks.try_recv() {
+        let ids = (ctx.session_id, ctx.run_id, span);
+        if let Some(log) = notice_log(notice, server, ids, &agent.spec.name) {
+            ctx.writer.send(move |w| w.write_log(&log));
+        }
+    }
+    let (writer, ids) = (ctx.writer.clone(), (ctx.session_id, ctx.run_id, span));
+    let (server_name, agent_name) = (server.to_owned(), agent.spec.name.clone());
+    tokio::spawn(async move {
+        let drain = async {
+            while let Some(notice) = asks.recv().await {
+                if let Some(log) = notice_log(notice, &server_name, ids, &agent_name) {
+                    writer.send(move |w| w.write_log(&log));
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LATE_NOTICES, drain).await;
+    });
     let result = match result {
         Err(McpError::Cancelled) if timed_out && !ctx.cancel.is_cancelled() => {
             Err(McpError::Timeout {
@@ -281,14 +309,35 @@ async fn answer(
         ServerAsk::Elicit { request, reply } => {
             let _ = reply.send(elicit(ctx, agent, span, name, request).await?);
         }
+        notice => {
+            let ids = (ctx.session_id, ctx.run_id, span);
+            if let Some(log) = notice_log(notice, name, ids, &agent.spec.name) {
+                ctx.writer.send(move |w| w.write_log(&log));
+            }
+        }
+    }
+    Ok(Spent::default())
+}
+
+/// A server's progress or log notification as a log record of the tool call `span`.
+fn notice_log(
+    notice: ServerAsk,
+    server: &str,
+    (session, run, span): (i64, i64, i64),
+    agent: &str,
+) -> Option<NewLog> {
+    let (level, message, data) = match notice {
         ServerAsk::Progress { progress, total, message } => {
             let of = total.map(|t| format!("/{t}")).unwrap_or_default();
             let text = format!(
                 "progress {progress}{of}{}",
                 message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
             );
-            let data = json!({"progress": progress, "total": total, "message": message});
-            log(ctx, agent, span, name, LogLevel::Info, text, data);
+            (
+                LogLevel::Info,
+                text,
+                json!({"progress": progress, "total": total, "message": message}),
+            )
         }
         ServerAsk::Log { level, logger, data } => {
             let level = match level.as_str() {
@@ -301,33 +350,20 @@ async fn answer(
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            let data = json!({"logger": logger, "data": data});
-            log(ctx, agent, span, name, level, text, data);
+            (level, text, json!({"logger": logger, "data": data}))
         }
-    }
-    Ok(Spent::default())
-}
-
-fn log(
-    ctx: &RunContext,
-    agent: &Agent,
-    span: i64,
-    server: &str,
-    level: LogLevel,
-    message: String,
-    data: Value,
-) {
-    let log = NewLog {
+        ServerAsk::Sample { .. } | ServerAsk::Elicit { .. } => return None,
+    };
+    Some(NewLog {
         level,
         target: format!("mcp::{server}"),
         message,
         data: Some(data),
-        session_id: Some(ctx.session_id),
-        run_id: Some(ctx.run_id),
+        session_id: Some(session),
+        run_id: Some(run),
         span_id: Some(span),
-        agent: Some(agent.spec.name.clone()),
-    };
-    ctx.writer.send(move |w| w.write_log(&log));
+        agent: Some(agent.to_owned()),
+    })
 }
 
 /// Answers a sampling request with the server's sampling LLM (else the agent's), recorded as a

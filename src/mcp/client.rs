@@ -6,7 +6,7 @@
 // of today (protocol 2025-11-25) use them, and the issue asks for all three.
 #![allow(deprecated)]
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rmcp::ClientHandler;
@@ -24,7 +24,6 @@ use crate::model::Role;
 
 /// One of our calls that is in flight, and where the server's asks during it go.
 struct Caller {
-    id: u64,
     progress_token: Value,
     asks: mpsc::UnboundedSender<ServerAsk>,
 }
@@ -34,35 +33,17 @@ struct Caller {
 #[derive(Clone, Default)]
 pub struct Callers {
     list: Arc<Mutex<Vec<Caller>>>,
-    next: Arc<AtomicU64>,
-}
-
-/// Unregisters a caller when dropped.
-pub struct CallerGuard {
-    callers: Callers,
-    id: u64,
-}
-
-impl Drop for CallerGuard {
-    fn drop(&mut self) {
-        if let Ok(mut list) = self.callers.list.lock() {
-            list.retain(|c| c.id != self.id);
-        }
-    }
 }
 
 impl Callers {
-    /// Routes the server's asks during the call with `progress_token` to `asks`.
-    pub fn register(
-        &self,
-        progress_token: Value,
-        asks: mpsc::UnboundedSender<ServerAsk>,
-    ) -> CallerGuard {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
+    /// Routes the server's asks during the call with `progress_token` to `asks`, for as long as
+    /// their receiver lives (notifications a server sent just before its answer are handled in
+    /// tasks of their own, so they may come after it).
+    pub fn register(&self, progress_token: Value, asks: mpsc::UnboundedSender<ServerAsk>) {
         if let Ok(mut list) = self.list.lock() {
-            list.push(Caller { id, progress_token, asks });
+            list.retain(|c| !c.asks.is_closed());
+            list.push(Caller { progress_token, asks });
         }
-        CallerGuard { callers: self.clone(), id }
     }
 
     fn newest(&self) -> Option<mpsc::UnboundedSender<ServerAsk>> {

@@ -247,7 +247,9 @@ impl Connection {
         let handle = self.check(sent, &what).await?;
         let token = serde_json::to_value(&handle.progress_token).unwrap_or_default();
         let (peer, id) = (handle.peer.clone(), handle.id.clone());
-        let _caller = options.asks.map(|asks| self.callers.register(token, asks));
+        if let Some(asks) = options.asks {
+            self.callers.register(token, asks);
+        }
         let limit = options.timeout.unwrap_or(Duration::MAX);
         let outcome = tokio::select! {
             response = tokio::time::timeout(limit, handle.await_response()) => response,

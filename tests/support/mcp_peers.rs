@@ -210,3 +210,16 @@ pub fn process_running(needle: &str) -> bool {
         !zombie && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
     })
 }
+
+/// Whether every process with `needle` on its command line is gone within a few seconds (a killed
+/// process takes a moment to die).
+pub fn processes_gone(needle: &str) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while process_running(needle) {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
