@@ -219,7 +219,7 @@ fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
     agentloom::interchange::import_yaml(&mut store, ASKER).expect("import");
     drop(store);
     // Another process runs the workflow and waits for the answer, before any window exists.
-    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
         .args(["--db", db.to_str().expect("path"), "--json", "run", "ask", "-i", "pick"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

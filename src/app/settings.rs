@@ -1,5 +1,6 @@
 //! The settings window: LLM configs (add, edit, delete, and "Test", which makes one tiny call) and
-//! MCP servers (listed, and added by pasting an `mcpServers` JSON block).
+//! MCP servers (listed with a "Test" that connects and lists the tools, and added by pasting an
+//! `mcpServers` JSON block).
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
@@ -194,19 +195,69 @@ fn test(app: &mut AgentLoomApp, spec: LlmConfigSpec, ctx: egui::Context) {
     });
 }
 
+/// Connects to MCP server `name` as a run would and lists its tools; the result arrives in the
+/// window.
+fn test_mcp(app: &mut AgentLoomApp, name: String, ctx: egui::Context) {
+    app.settings.last_test = Some(format!("Connecting to {name}…"));
+    let results = app.settings.test_results.0.clone();
+    let path = app.path.clone();
+    app.runtime.spawn(async move {
+        let read = tokio::task::spawn_blocking(move || {
+            crate::store::Store::open(&path).and_then(|store| store.read(|r| r.mcp_server(&name)))
+        });
+        let outcome = match read.await {
+            Err(error) => format!("✖ {error}"),
+            Ok(Err(error)) => format!("✖ {error}"),
+            Ok(Ok(server)) => match crate::engine::probe_mcp(&server, TEST_TIMEOUT).await {
+                Err(error) => format!("✖ {}: {error}", server.spec.name),
+                Ok(probe) => {
+                    let tools: Vec<String> = probe
+                        .tools
+                        .iter()
+                        .map(|(tool, what)| format!("  {}__{tool}  {what}", server.spec.name))
+                        .collect();
+                    format!(
+                        "✔ {} ({}) connected in {} ms, {} tools:\n{}",
+                        server.spec.name,
+                        probe.server,
+                        probe.connect_ms,
+                        probe.tools.len(),
+                        tools.join("\n")
+                    )
+                }
+            },
+        };
+        let _ = results.send(outcome);
+        ctx.request_repaint();
+    });
+}
+
 fn mcp_servers(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
     ui.heading("MCP servers");
     if app.snapshot.mcp_servers.is_empty() {
         ui.label("None yet.");
     }
+    let mut tested = None;
     for (name, endpoint, starts) in &app.snapshot.mcp_servers {
         ui.horizontal(|ui| {
             ui.label(RichText::new(name).strong());
             ui.label(RichText::new(endpoint).monospace());
             if !starts {
-                ui.label(RichText::new("needs approval: agentloom mcp trust").weak());
+                ui.label(
+                    RichText::new(format!("needs approval: agentloom mcp trust {name}")).weak(),
+                );
+            } else if ui.button("Test").on_hover_text("Connect and list its tools").clicked() {
+                tested = Some(name.clone());
             }
         });
+    }
+    if let Some(name) = tested {
+        test_mcp(app, name, ui.ctx().clone());
+    }
+    if app.settings.editing.is_none()
+        && let Some(result) = &app.settings.last_test
+    {
+        ui.label(result);
     }
     ui.label("Paste an mcpServers block (Claude Desktop, Cursor, VS Code):");
     ui.add(

@@ -12,6 +12,7 @@ mod kinds;
 mod logging;
 mod mcp_tools;
 mod model_call;
+mod probes;
 mod replay;
 mod structured;
 mod template;
@@ -33,6 +34,7 @@ pub use events::RunEvent;
 pub use invoke::Spent;
 pub use logging::DbLogLayer;
 pub use mcp_tools::resolve_secrets;
+pub use probes::{McpProbe, probe_llm, probe_mcp};
 pub use replay::{ReplayDefinitions, ReplayRequest};
 
 use context::{RunContext, Shared};
@@ -66,26 +68,6 @@ pub struct RunOutcome {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cost_usd: f64,
-}
-
-/// Makes one tiny call with `config` to show that it works: "Test" in the app's settings.
-pub async fn probe_llm(
-    config: &crate::model::LlmConfigSpec,
-    timeout: Duration,
-) -> Result<crate::llm::ChatResponse, String> {
-    let request = crate::llm::ChatRequest {
-        messages: vec![crate::llm::ChatMessage::user("Reply with the single word: ready")],
-        params: crate::llm::RequestParams {
-            max_tokens: Some(16),
-            ..crate::llm::RequestParams::default()
-        },
-        ..crate::llm::ChatRequest::default()
-    };
-    let provider = crate::llm::provider_for(config).map_err(|e| e.to_string())?;
-    match tokio::time::timeout(timeout, provider.complete(&request)).await {
-        Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
-        Ok(answer) => answer.map_err(|e| e.to_string()),
-    }
 }
 
 /// Settings of an engine.

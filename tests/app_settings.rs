@@ -1,0 +1,72 @@
+//! The settings window, driven through AccessKit with egui_kittest: "Test" on an MCP server
+//! connects to `@modelcontextprotocol/server-everything` (from npm, pinned in tests/peers) as a
+//! run would and lists its tools in the window.
+
+#![cfg(feature = "gui")]
+
+#[path = "support/mcp_peers.rs"]
+mod mcp_peers;
+
+use std::time::{Duration, Instant};
+
+use agentloom::app::AgentLoomApp;
+use agentloom::store::Store;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use mcp_peers::everything_script;
+
+/// Every text the window shows (a label's text is its value in AccessKit).
+fn texts(harness: &Harness<'_, AgentLoomApp>) -> Vec<String> {
+    harness
+        .query_all_by_role(Role::Label)
+        .filter_map(|node| node.accesskit_node().value())
+        .collect()
+}
+
+#[test]
+fn test_on_an_mcp_server_lists_its_tools_in_the_window() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("settings.db");
+    let mut store = Store::open(&db).expect("store");
+    agentloom::interchange::seed_examples(&mut store).expect("examples");
+    drop(store);
+    let command = format!("node {} stdio", everything_script().display());
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
+        .args(["--db", db.to_str().expect("path"), "mcp", "add", "everything", "--command"])
+        .arg(&command)
+        .output()
+        .expect("agentloom mcp add");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (handle, path) = (runtime.handle().clone(), db.clone());
+    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
+        AgentLoomApp::open(&cc.egui_ctx, handle, path, None).expect("app opens")
+    });
+    harness.run_steps(3);
+    harness.get_by_label("Settings").click();
+    harness.run_steps(3);
+    harness.get_by_label("Test").click();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let report = loop {
+        harness.step();
+        if let Some(report) = texts(&harness).into_iter().find(|t| t.contains("connected in")) {
+            break report;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no test result; the window shows {:?}",
+            texts(&harness)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(report.starts_with("✔ everything (mcp-servers/everything"), "{report}");
+    assert!(report.contains("everything__echo  Echoes back the input string"), "{report}");
+    assert!(report.contains("everything__get-sum"), "{report}");
+    assert!(mcp_peers::processes_gone(&everything_script().display().to_string()));
+}
