@@ -63,13 +63,14 @@ fn a_connection_the_rules_refuse_says_why_and_writes_nothing() {
     // drafter is a step of writing_pipeline: making the chain a tool of its own step is a cycle.
     window.wire("drafter", "tool_of", "writing_pipeline");
     let said = window.wait_for_status("cycle");
-    assert!(said.contains("writing_pipeline") || said.contains("drafter"), "{said}");
+    assert!(said.starts_with('✖'), "shown as an error: {said}");
+    assert!(said.contains("drafter → writing_pipeline → drafter"), "names the cycle: {said}");
     assert_eq!(read(&window.path, |r| r.links()), before, "nothing written");
 
     // An agent cannot be its own child: refused on the canvas before it reaches the database.
     window.wire("drafter", "tool_of", "drafter");
     let said = window.wait_for_status("its own child");
-    assert!(said.contains("\"drafter\""), "{said}");
+    assert!(said.starts_with('✖') && said.contains("\"drafter\""), "{said}");
     window.harness.run_steps(5);
     assert_eq!(read(&window.path, |r| r.links()), before, "nothing written");
 }
@@ -82,7 +83,7 @@ fn a_second_fan_in_is_refused_with_the_reason() {
 
     window.wire("review_panel", "fan_in_from", "basic_1");
     let said = window.wait_for_status("only one fan-in");
-    assert!(said.contains("review_panel"), "{said}");
+    assert!(said.starts_with('✖') && said.contains("review_panel -fan_in_from->"), "{said}");
     assert_eq!(links_of(&window.path, "review_panel"), before, "nothing written");
     assert!(read(&window.path, |r| r.links()).iter().all(|l| l.child != "basic_1"));
 }
