@@ -70,3 +70,54 @@ fn test_on_an_mcp_server_lists_its_tools_in_the_window() {
     assert!(report.contains("everything__get-sum"), "{report}");
     assert!(mcp_peers::processes_gone(&everything_script().display().to_string()));
 }
+
+#[test]
+fn an_imported_server_starts_only_once_approved_in_the_window() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("trust.db");
+    let mut store = Store::open(&db).expect("store");
+    agentloom::interchange::seed_examples(&mut store).expect("examples");
+    drop(store);
+    let block = dir.path().join("servers.json");
+    std::fs::write(
+        &block,
+        r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}}}"#,
+    )
+    .expect("write");
+    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
+        .args(["--db", db.to_str().expect("path"), "mcp", "import"])
+        .arg(&block)
+        .output()
+        .expect("agentloom mcp import");
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let may_launch = |db: &std::path::Path| {
+        Store::open(db).expect("store").read(|r| r.mcp_server("fetch")).expect("row").may_launch()
+    };
+    assert!(!may_launch(&db), "an imported command waits for approval");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (handle, path) = (runtime.handle().clone(), db.clone());
+    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
+        AgentLoomApp::open(&cc.egui_ctx, handle, path, None).expect("app opens")
+    });
+    harness.run_steps(3);
+    harness.get_by_label("Settings").click();
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Test").is_none(), "an unapproved server cannot be tried");
+    harness.get_by_label("Approve…").click();
+    harness.run_steps(2);
+    harness.get_by_label("Run this command on this computer when an agent needs it?");
+    harness.get_by_label("Approve").click();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !may_launch(&db) {
+        assert!(Instant::now() < deadline, "the approval was not saved");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
+    harness.get_by_label("Test");
+}

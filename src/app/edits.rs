@@ -118,6 +118,10 @@ pub enum Edit {
     ImportMcpServers {
         json: String,
     },
+    /// An imported MCP server's exact launch approved (a decision about this machine, not undone).
+    TrustMcpServer {
+        name: String,
+    },
     Undo,
     Redo,
 }
@@ -355,6 +359,10 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
             w.delete_llm_config(name)?;
             let inverse = Edit::SaveLlmConfig { previous: None, spec: Box::new(before) };
             (format!("Deleted LLM config \"{name}\"."), Some(inverse))
+        }
+        Edit::TrustMcpServer { name } => {
+            w.trust_mcp_server(name)?;
+            (format!("Approved MCP server \"{name}\": it starts when an agent needs it."), None)
         }
         Edit::ImportYaml { .. } | Edit::ImportMcpServers { .. } => (String::new(), None),
         Edit::Undo | Edit::Redo => (String::new(), None),

@@ -23,6 +23,8 @@ pub struct Settings {
     paste: String,
     test_results: (Sender<String>, Receiver<String>),
     last_test: Option<String>,
+    /// The imported MCP server whose launch the user is about to approve.
+    approving: Option<String>,
 }
 
 impl Default for Settings {
@@ -33,6 +35,7 @@ impl Default for Settings {
             paste: String::new(),
             test_results: channel(),
             last_test: None,
+            approving: None,
         }
     }
 }
@@ -238,21 +241,40 @@ fn mcp_servers(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
         ui.label("None yet.");
     }
     let mut tested = None;
+    let mut approve = None;
     for (name, endpoint, starts) in &app.snapshot.mcp_servers {
         ui.horizontal(|ui| {
             ui.label(RichText::new(name).strong());
             ui.label(RichText::new(endpoint).monospace());
-            if !starts {
-                ui.label(
-                    RichText::new(format!("needs approval: agentloom mcp trust {name}")).weak(),
-                );
-            } else if ui.button("Test").on_hover_text("Connect and list its tools").clicked() {
-                tested = Some(name.clone());
+            if *starts {
+                if ui.button("Test").on_hover_text("Connect and list its tools").clicked() {
+                    tested = Some(name.clone());
+                }
+            } else if app.settings.approving.as_ref() == Some(name) {
+                ui.label(RichText::new("Run this command on this computer when an agent needs it?").strong());
+                if ui.button("Approve").clicked() {
+                    approve = Some(Some(name.clone()));
+                }
+                if ui.button("Cancel").clicked() {
+                    approve = Some(None);
+                }
+            } else if ui
+                .button("Approve…")
+                .on_hover_text("It came from an imported file, so it does not start until you approve exactly this command line (changing it asks again)")
+                .clicked()
+            {
+                app.settings.approving = Some(name.clone());
             }
         });
     }
     if let Some(name) = tested {
         test_mcp(app, name, ui.ctx().clone());
+    }
+    if let Some(decision) = approve {
+        app.settings.approving = None;
+        if let Some(name) = decision {
+            app.send(Edit::TrustMcpServer { name });
+        }
     }
     if app.settings.editing.is_none()
         && let Some(result) = &app.settings.last_test
