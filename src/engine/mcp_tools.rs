@@ -25,9 +25,6 @@ use crate::model::{
 };
 use crate::store::{NewLog, SpanEnd};
 
-/// How long after a call's answer the server's notifications for it are still written.
-const LATE_NOTICES: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// What separates a server's name from its tool's in the names agents see.
 pub const SEPARATOR: &str = "__";
 
@@ -240,31 +237,14 @@ pub async fn call(
             }
         }
     };
-    // Notifications the server sent just before its answer may still be on their way (rmcp
-    // handles each in a task of its own, started before the answer is handed over): let those
-    // tasks run, write what they delivered, and write what comes later for a moment longer. A
-    // request that comes now is refused (its reply channel is dropped).
-    for _ in 0..4 {
-        tokio::task::yield_now().await;
-    }
+    // Notifications the server sent before its answer are already queued (they are routed as
+    // they are read); the loop above may have ended before taking them.
     while let Ok(notice) = asks.try_recv() {
         let ids = (ctx.session_id, ctx.run_id, span);
         if let Some(log) = notice_log(notice, server, ids, &agent.spec.name) {
             ctx.writer.send(move |w| w.write_log(&log));
         }
     }
-    let (writer, ids) = (ctx.writer.clone(), (ctx.session_id, ctx.run_id, span));
-    let (server_name, agent_name) = (server.to_owned(), agent.spec.name.clone());
-    tokio::spawn(async move {
-        let drain = async {
-            while let Some(notice) = asks.recv().await {
-                if let Some(log) = notice_log(notice, &server_name, ids, &agent_name) {
-                    writer.send(move |w| w.write_log(&log));
-                }
-            }
-        };
-        let _ = tokio::time::timeout(LATE_NOTICES, drain).await;
-    });
     let result = match result {
         Err(McpError::Cancelled) if timed_out && !ctx.cancel.is_cancelled() => {
             Err(McpError::Timeout {

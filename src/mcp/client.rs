@@ -1,6 +1,6 @@
 //! Our side of a connection (rmcp's `ClientHandler`): the capabilities we declare (sampling,
-//! form elicitation, roots), the roots from the server's row, and the server's requests and
-//! notifications handed to whichever of our calls is in flight, as `ServerAsk`s.
+//! form elicitation, roots), the roots from the server's row, and the server's requests handed
+//! to whichever of our calls is in flight, as `ServerAsk`s (its notifications: `observe.rs`).
 
 // Sampling, roots and logging are deprecated by SEP-2577 in the newest protocol, but the servers
 // of today (protocol 2025-11-25) use them, and the issue asks for all three.
@@ -13,7 +13,6 @@ use rmcp::ClientHandler;
 use rmcp::model::{
     ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult,
     ElicitRequestParams, ElicitResult, ErrorData, Implementation, ListRootsResult,
-    LoggingMessageNotificationParam, ProgressNotificationParam,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleClient};
 use serde_json::{Value, json};
@@ -46,12 +45,12 @@ impl Callers {
         }
     }
 
-    fn newest(&self) -> Option<mpsc::UnboundedSender<ServerAsk>> {
+    pub(super) fn newest(&self) -> Option<mpsc::UnboundedSender<ServerAsk>> {
         let list = self.list.lock().ok()?;
         list.iter().rev().find(|c| !c.asks.is_closed()).map(|c| c.asks.clone())
     }
 
-    fn for_token(&self, token: &Value) -> Option<mpsc::UnboundedSender<ServerAsk>> {
+    pub(super) fn for_token(&self, token: &Value) -> Option<mpsc::UnboundedSender<ServerAsk>> {
         let list = self.list.lock().ok()?;
         list.iter().find(|c| &c.progress_token == token).map(|c| c.asks.clone())
     }
@@ -155,41 +154,6 @@ impl ClientHandler for Handler {
             ElicitationAnswer::Cancel => json!({"action": "cancel"}),
         };
         serde_json::from_value(result).map_err(|e| internal(e.to_string()))
-    }
-
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        let token = serde_json::to_value(&params.progress_token).unwrap_or_default();
-        if let Some(asks) = self.callers.for_token(&token) {
-            let _ = asks.send(ServerAsk::Progress {
-                progress: params.progress,
-                total: params.total,
-                message: params.message,
-            });
-        }
-    }
-
-    async fn on_logging_message(
-        &self,
-        params: LoggingMessageNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        let level = serde_json::to_value(params.level)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "info".into());
-        match self.callers.newest() {
-            Some(asks) => {
-                let _ =
-                    asks.send(ServerAsk::Log { level, logger: params.logger, data: params.data });
-            }
-            None => {
-                tracing::info!(server = %self.server, %level, data = %params.data, "MCP server log")
-            }
-        }
     }
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {

@@ -14,6 +14,7 @@ use rmcp::model::{
 };
 use rmcp::service::{PeerRequestOptions, RoleClient, RunningService, ServiceError};
 use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::async_rw::AsyncRwTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 use tokio::process::Child;
@@ -24,6 +25,7 @@ use super::client::{Callers, Handler};
 use super::convert;
 use super::error::McpError;
 use super::launch::{GroupGuard, StderrTail, spawn};
+use super::observe::Observed;
 use super::types::{
     McpPrompt, McpResource, McpTool, PromptMessage, ServerAsk, ServerSummary, ToolResult,
 };
@@ -75,9 +77,11 @@ impl Connection {
         let (service, stdio) = match spec.transport {
             Transport::Stdio => {
                 let spawned = spawn(spec)?;
-                let started =
-                    tokio::time::timeout(timeout, handler.serve((spawned.stdout, spawned.stdin)))
-                        .await;
+                let transport = Observed {
+                    inner: AsyncRwTransport::new_client(spawned.stdout, spawned.stdin),
+                    callers: callers.clone(),
+                };
+                let started = tokio::time::timeout(timeout, handler.serve(transport)).await;
                 let mut child = spawned.child;
                 let stderr = spawned.stderr;
                 let service = match started {
@@ -99,7 +103,8 @@ impl Connection {
             }
             Transport::Http => {
                 let url = spec.url.clone().unwrap_or_default();
-                let transport = http_transport(&server, &url, &spec.headers)?;
+                let inner = http_transport(&server, &url, &spec.headers)?;
+                let transport = Observed { inner, callers: callers.clone() };
                 match tokio::time::timeout(timeout, handler.serve(transport)).await {
                     Ok(Ok(service)) => (service, None),
                     Ok(Err(error)) => {

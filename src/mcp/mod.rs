@@ -8,6 +8,7 @@ mod convert;
 mod error;
 mod launch;
 mod manager;
+mod observe;
 mod serve;
 mod types;
 
