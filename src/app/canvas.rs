@@ -7,12 +7,14 @@ use eframe::egui;
 use std::collections::BTreeMap;
 
 use eframe::egui::{Color32, RichText, Ui};
-use egui_snarl::ui::{PinInfo, SnarlViewer};
+use egui_snarl::ui::{PinInfo, SnarlStyle, SnarlViewer, SnarlWidget};
 use egui_snarl::{InPin, InPinId, NodeId, OutPin, OutPinId, Snarl};
 
 use super::edits::Edit;
+use super::overview::{self, OVERVIEW_SCALE, OverviewState};
 use super::runs::{AgentProgress, NodeStatus};
 use super::snapshot::Snapshot;
+use super::visible;
 use crate::model::{AgentKind, NodePosition};
 
 /// One agent on the canvas.
@@ -150,6 +152,11 @@ pub struct Viewer<'a> {
     pub clicked: Option<String>,
     /// The zoom of the view this frame; zoomed far out, nodes drop their small print.
     pub scale: f32,
+    /// A view (graph to screen) egui-snarl is to take over this frame: the overview's, when
+    /// zooming in past it.
+    pub set_view: Option<egui::emath::TSTransform>,
+    /// The view egui-snarl drew this frame.
+    pub view: Option<egui::emath::TSTransform>,
     /// Each agent's part in the run being watched, if any.
     pub progress: Option<&'a BTreeMap<String, AgentProgress>>,
 }
@@ -177,9 +184,68 @@ fn fitting(snarl: &Snarl<AgentNode>, screen: egui::Rect) -> Option<egui::emath::
     Some(egui::emath::TSTransform::new(translation, scale))
 }
 
-/// What a node shows of its agent's part in the watched run: its status (a spinner while it runs)
-/// and its tokens so far. An agent the run has not reached shows as queued.
-fn run_badge(ui: &mut Ui, progress: Option<&AgentProgress>) {
+/// Draws the open workflow: egui-snarl's nodes and wires, or the overview when zoomed out below
+/// `OVERVIEW_SCALE`, with the same view, so that zooming moves smoothly between the two.
+pub fn show(snarl: &mut Snarl<AgentNode>, viewer: &mut Viewer, ui: &mut Ui, id: egui::Id) {
+    let ctx = ui.ctx().clone();
+    let view_id = id.with("view");
+    let overview_id = id.with("overview");
+    let mut view: Option<egui::emath::TSTransform> = ctx.data(|d| d.get_temp(view_id));
+    if let Some(fitted) = viewer.fit_into.take().and_then(|screen| fitting(snarl, screen)) {
+        view = Some(fitted);
+        viewer.set_view = Some(fitted);
+    }
+    let state = OverviewState::load(&ctx, overview_id);
+    match view {
+        Some(mut to_global) if to_global.scaling < OVERVIEW_SCALE => {
+            let mut state = state.unwrap_or_else(|| {
+                OverviewState::entered(egui_snarl::ui::get_selected_nodes(id, &ctx))
+            });
+            overview::show(ui, &mut state, snarl, &mut to_global, viewer);
+            // The layer egui-snarl draws in keeps the view, for drops onto the canvas.
+            ctx.set_transform_layer(egui::LayerId::new(ui.layer_id().order, id), to_global);
+            state.store(&ctx, overview_id);
+            view = Some(to_global);
+            viewer.scale = to_global.scaling;
+        }
+        _ => {
+            if state.is_some() {
+                ctx.data_mut(|d| d.remove::<OverviewState>(overview_id));
+                viewer.set_view = view;
+            }
+            let widget = SnarlWidget::new().id(id).style(SnarlStyle::new());
+            match view {
+                Some(to_global) => {
+                    let viewport = to_global.inverse() * ui.max_rect();
+                    let keep = egui_snarl::ui::get_selected_nodes(id, &ctx);
+                    let mut part = visible::part(snarl, &visible::near(snarl, viewport, &keep));
+                    widget.show(&mut part, viewer, ui);
+                    visible::merge(snarl, &part);
+                }
+                None => {
+                    widget.show(snarl, viewer, ui);
+                }
+            }
+            view = viewer.view;
+        }
+    }
+    if let Some(view) = view {
+        ctx.data_mut(|d| d.insert_temp(view_id, view));
+    }
+}
+
+/// The nodes selected on the canvas drawn with `id`: box selection and shift-click, in egui-snarl
+/// or the overview, whichever is showing.
+pub fn selected_nodes(id: egui::Id, ctx: &egui::Context) -> Vec<NodeId> {
+    match OverviewState::load(ctx, id.with("overview")) {
+        Some(state) => state.selected,
+        None => egui_snarl::ui::get_selected_nodes(id, ctx),
+    }
+}
+
+/// How a node shows its agent's status in the watched run: a mark (with the tokens so far), its
+/// colour and what it means. An agent the run has not reached shows as queued.
+pub fn badge(progress: Option<&AgentProgress>) -> (String, Color32, &'static str) {
     let progress = progress.cloned().unwrap_or_default();
     let (mark, color, meaning) = match progress.status {
         NodeStatus::Queued => ("○", Color32::from_gray(150), "Queued: not reached (yet)"),
@@ -191,12 +257,20 @@ fn run_badge(ui: &mut Ui, progress: Option<&AgentProgress>) {
     };
     let tokens = progress.live_tokens();
     let text = if tokens > 0 { format!("{mark} {tokens} tok") } else { mark.to_owned() };
+    (text.trim().to_owned(), color, meaning)
+}
+
+/// What a node shows of its agent's part in the watched run: its badge (a spinner while it runs).
+fn run_badge(ui: &mut Ui, progress: Option<&AgentProgress>) {
+    let (text, color, meaning) = badge(progress);
+    let tokens = progress.map_or(0, AgentProgress::live_tokens);
+    let running = progress.is_some_and(|p| p.status == NodeStatus::Running);
     let response = ui
         .horizontal(|ui| {
-            if progress.status == NodeStatus::Running {
+            if running {
                 ui.add(egui::Spinner::new().size(12.0).color(color));
             }
-            ui.label(RichText::new(text.trim()).color(color).small())
+            ui.label(RichText::new(text).color(color).small())
         })
         .response;
     response.on_hover_text(format!("{meaning}; {tokens} tokens"));
@@ -212,10 +286,15 @@ impl SnarlViewer<AgentNode> for Viewer<'_> {
         to_global: &mut egui::emath::TSTransform,
         snarl: &mut Snarl<AgentNode>,
     ) {
-        if let Some(transform) = self.fit_into.take().and_then(|screen| fitting(snarl, screen)) {
+        if let Some(transform) = self.set_view.take() {
+            *to_global = transform;
+        } else if let Some(transform) =
+            self.fit_into.take().and_then(|screen| fitting(snarl, screen))
+        {
             *to_global = transform;
         }
         self.scale = to_global.scaling;
+        self.view = Some(*to_global);
     }
 
     fn show_header(

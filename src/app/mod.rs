@@ -6,17 +6,17 @@ use eframe::egui;
 mod canvas;
 mod edits;
 mod inspector;
+mod overview;
 mod panels;
 mod restore;
 mod runs;
 mod settings;
 mod snapshot;
+mod visible;
 mod worker;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-use egui_snarl::ui::{SnarlStyle, SnarlWidget};
 
 use canvas::{Canvas, Viewer};
 use edits::Edit;
@@ -337,12 +337,10 @@ impl AgentLoomApp {
             fit_into,
             clicked: None,
             scale: self.scale,
+            set_view: None,
+            view: None,
         };
-        SnarlWidget::new().id(id).style(SnarlStyle::new()).show(
-            &mut self.canvas.snarl,
-            &mut viewer,
-            ui,
-        );
+        canvas::show(&mut self.canvas.snarl, &mut viewer, ui, id);
         self.scale = viewer.scale;
         if let Some(agent) = viewer.clicked.take() {
             self.selected = Some(agent);
@@ -352,7 +350,7 @@ impl AgentLoomApp {
         if let Some(edit) = self.palette_drop(ui, area, &workflow) {
             edits.push(edit);
         }
-        let selected = egui_snarl::ui::get_selected_nodes(id, ui.ctx());
+        let selected = canvas::selected_nodes(id, ui.ctx());
         self.selection = selected
             .iter()
             .filter_map(|node| self.canvas.snarl.get_node(*node).map(|a| a.name.clone()))
