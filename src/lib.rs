@@ -4,9 +4,9 @@
 //! [`interchange`] (YAML and `mcpServers` documents), [`engine`] (runs workflows), [`cli`].
 //! ARCHITECTURE.md says who may use whom.
 
+pub mod api;
 #[cfg(feature = "gui")]
 pub mod app;
-pub mod api;
 pub mod cli;
 pub mod engine;
 pub mod interchange;

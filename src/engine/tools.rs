@@ -20,7 +20,10 @@ pub enum Tool {
     SaveState,
     LoadState,
     /// Calls a tool of an MCP server.
-    Mcp { server: String, tool: String },
+    Mcp {
+        server: String,
+        tool: String,
+    },
 }
 
 /// The tools `agent` may call, with what each does.

@@ -38,25 +38,30 @@ impl Tab {
 }
 
 pub fn bottom_panel(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
-    egui::Panel::bottom("bottom").resizable(true).default_size(260.0).min_size(120.0).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            for tab in Tab::ALL {
-                let title = match tab {
-                    Tab::Problems => format!("Problems ({})", app.snapshot.canvas_problems().len()),
-                    Tab::Runs => format!("Runs ({})", app.runs.history.len()),
-                    _ => tab.title().to_owned(),
-                };
-                ui.selectable_value(&mut app.runs.tab, tab, title);
+    egui::Panel::bottom("bottom").resizable(true).default_size(260.0).min_size(120.0).show(
+        ui,
+        |ui| {
+            ui.horizontal(|ui| {
+                for tab in Tab::ALL {
+                    let title = match tab {
+                        Tab::Problems => {
+                            format!("Problems ({})", app.snapshot.canvas_problems().len())
+                        }
+                        Tab::Runs => format!("Runs ({})", app.runs.history.len()),
+                        _ => tab.title().to_owned(),
+                    };
+                    ui.selectable_value(&mut app.runs.tab, tab, title);
+                }
+            });
+            ui.separator();
+            match app.runs.tab {
+                Tab::Problems => crate::app::panels::problems_ui(app, ui),
+                Tab::Messages => messages_ui(&app.runs, ui),
+                Tab::Logs => logs_ui(&mut app.runs, ui),
+                Tab::Runs => history_ui(&mut app.runs, ui),
+                Tab::Trace => trace_ui(&mut app.runs, ui),
+                Tab::Compare => compare_ui(&mut app.runs, ui),
             }
-        });
-        ui.separator();
-        match app.runs.tab {
-            Tab::Problems => crate::app::panels::problems_ui(app, ui),
-            Tab::Messages => messages_ui(&app.runs, ui),
-            Tab::Logs => logs_ui(&mut app.runs, ui),
-            Tab::Runs => history_ui(&mut app.runs, ui),
-            Tab::Trace => trace_ui(&mut app.runs, ui),
-            Tab::Compare => compare_ui(&mut app.runs, ui),
-        }
-    });
+        },
+    );
 }
