@@ -157,6 +157,12 @@ impl Window {
     /// Presses the primary button at `from`, moves in small steps to `to` and releases there,
     /// stepping the window between events as a user's hand would.
     pub fn drag(&mut self, from: Pos2, to: Pos2) {
+        self.press_and_move(from, to);
+        self.release(to);
+    }
+
+    /// The first half of a drag: presses at `from` and moves in small steps to `to`, still held.
+    pub fn press_and_move(&mut self, from: Pos2, to: Pos2) {
         self.harness.event(egui::Event::PointerMoved(from));
         self.harness.step();
         self.button(from, true);
@@ -167,7 +173,11 @@ impl Window {
             self.harness.event(egui::Event::PointerMoved(at));
             self.harness.step();
         }
-        self.button(to, false);
+    }
+
+    /// The end of a drag: releases the button at `at`, and the pointer leaves the window.
+    pub fn release(&mut self, at: Pos2) {
+        self.button(at, false);
         self.harness.step();
         self.harness.event(egui::Event::PointerGone);
         self.harness.run_steps(2);
