@@ -13,7 +13,7 @@ use std::path::Path;
 
 use agentloom::model::LinkKind;
 use app_window::{Window, open, read};
-use eframe::egui::{Pos2, pos2};
+use eframe::egui::{Pos2, pos2, vec2};
 use egui_kittest::kittest::Queryable;
 
 /// Every link whose parent is `parent`, as (child, kind, order), sorted.
@@ -106,6 +106,22 @@ fn a_kind_dragged_from_the_palette_lands_where_it_is_dropped() {
     window.drag_from_palette("parallel", palette + eframe::egui::vec2(0.0, 40.0));
     window.harness.run_steps(10);
     assert!(!exists(&window.path, "parallel_1"), "dropped outside the canvas");
+
+    // Nor does a drop on a window floating over the canvas; the same spot without the window does.
+    window.harness.get_by_label("Settings").click();
+    window.harness.run_steps(3);
+    // It opens at the top left, over the palette: move it by its title bar onto the canvas.
+    let close = window.harness.get_by_label("Close window").rect();
+    let title_bar = pos2(close.min.x - 60.0, close.center().y);
+    window.drag(title_bar, title_bar + vec2(300.0, 200.0));
+    let on_window = window.harness.get_by_label("LLM configs").rect().center();
+    assert!(on_window.x > 300.0, "moved off the palette: {on_window:?}");
+    window.drag_from_palette("parallel", on_window);
+    window.harness.run_steps(10);
+    assert!(!exists(&window.path, "parallel_1"), "dropped on the settings window");
+    window.harness.get_by_label("Close window").click();
+    window.harness.run_steps(3);
+    add_at(&mut window, "parallel", "parallel_1", on_window);
 
     // Clicking still adds at a free spot.
     window.harness.get_by_label("+ basic").click();

@@ -394,7 +394,12 @@ impl AgentLoomApp {
             return None;
         }
         let (released, at) = ui.input(|i| (i.pointer.any_released(), i.pointer.latest_pos()));
-        let at = at.filter(|at| area.contains(*at))?;
+        // Over the canvas itself, not a window (settings, finder) floating above it.
+        let on_canvas = |at: &egui::Pos2| {
+            area.contains(*at)
+                && ctx.layer_id_at(*at).is_none_or(|layer| layer.order == egui::Order::Background)
+        };
+        let at = at.filter(on_canvas)?;
         if !released {
             return None;
         }
