@@ -11,7 +11,7 @@ mod app_window;
 
 use std::path::Path;
 
-use agentloom::model::LinkKind;
+use agentloom::model::{LinkKind, NodePosition};
 use app_window::{Window, open, read};
 use eframe::egui::{Pos2, pos2, vec2};
 use egui_kittest::kittest::Queryable;
@@ -103,7 +103,7 @@ fn a_kind_dragged_from_the_palette_lands_where_it_is_dropped() {
 
     // A drop outside the canvas (back on the palette) creates nothing.
     let palette = window.harness.get_by_label("+ basic").rect().center();
-    window.drag_from_palette("parallel", palette + eframe::egui::vec2(0.0, 40.0));
+    window.drag_from_palette("parallel", palette + vec2(0.0, 40.0));
     window.harness.run_steps(10);
     assert!(!exists(&window.path, "parallel_1"), "dropped outside the canvas");
 
@@ -123,11 +123,13 @@ fn a_kind_dragged_from_the_palette_lands_where_it_is_dropped() {
     window.harness.run_steps(3);
     add_at(&mut window, "parallel", "parallel_1", on_window);
 
-    // Clicking still adds at a free spot.
+    // Clicking still adds, at a free spot right of every node.
+    let layout = read(&window.path, |r| r.layout("writing_chain"));
+    let right = layout.values().map(|p| p.x).fold(f64::MIN, f64::max);
     window.harness.get_by_label("+ basic").click();
     window.wait_for("the clicked agent", |path| exists(path, "basic_1"));
     let layout = read(&window.path, |r| r.layout("writing_chain"));
-    assert!(layout.contains_key("basic_1"));
+    assert_eq!(layout.get("basic_1"), Some(&NodePosition { x: right + 300.0, y: 0.0 }));
 }
 
 /// Draws a shape on a new workflow (from "+ Workflow"): `parent` (kind, name) dragged from the
