@@ -26,6 +26,10 @@ const HEADER: f32 = 30.0;
 const PIN_ROW: f32 = 22.0;
 const MIN_WIDTH: f32 = 120.0;
 const TITLE_SIZE: f32 = 14.0;
+/// Below this size on screen (in points) text is a smudge and is left out.
+const LEGIBLE: f32 = 4.0;
+/// Straight pieces a wire is drawn with.
+const WIRE_PIECES: usize = 8;
 
 /// What the overview remembers between frames.
 #[derive(Clone, Default)]
@@ -59,6 +63,8 @@ impl OverviewState {
 struct Placed {
     node: NodeId,
     rect: Rect,
+    /// The width of its title at zoom 1.
+    title_width: f32,
 }
 
 impl Placed {
@@ -190,7 +196,8 @@ fn place(ui: &Ui, snarl: &Snarl<AgentNode>, to_global: TSTransform) -> Vec<Place
                     (title.size().x + 40.0 + 40.0 * agent.steps.len() as f32).max(MIN_WIDTH);
                 let rows = agent.kind.child_links().len().max(1) as f32;
                 let size = vec2(width, HEADER + PIN_ROW * rows + 6.0);
-                Placed { node, rect: Rect::from_min_size(to_global * pos, size * scale) }
+                let rect = Rect::from_min_size(to_global * pos, size * scale);
+                Placed { node, rect, title_width: title.size().x }
             })
             .collect()
     })
@@ -225,18 +232,19 @@ fn paint(
             continue;
         }
         let color = kind_color(snarl[out_pin.node].kind).gamma_multiply(0.8);
-        wires.push(Shape::CubicBezier(CubicBezierShape::from_points_stroke(
-            points,
-            false,
-            Color32::TRANSPARENT,
-            Stroke::new(1.0, color),
-        )));
+        let curve =
+            CubicBezierShape::from_points_stroke(points, false, Color32::TRANSPARENT, Stroke::NONE);
+        // A few straight pieces: at this zoom a finer curve looks the same and costs more.
+        let pieces = (0..=WIRE_PIECES).map(|i| curve.sample(i as f32 / WIRE_PIECES as f32));
+        wires.push(Shape::line(pieces.collect(), Stroke::new(1.0, color)));
     }
     painter.extend(wires);
 
     let frame_stroke = visuals.window_stroke();
     let selected_stroke = Stroke::new(2.0, visuals.selection.stroke.color);
-    let corner = visuals.window_corner_radius;
+    let legible = TITLE_SIZE * scale >= LEGIBLE;
+    // Rounded corners and pin dots cost the most to tessellate; too small to see, they are left out.
+    let corner = if legible { visuals.window_corner_radius * scale } else { Default::default() };
     let text_color = visuals.strong_text_color();
     let font = FontId::proportional(TITLE_SIZE * scale);
     let small = FontId::proportional(TITLE_SIZE * 0.8 * scale);
@@ -248,6 +256,19 @@ fn paint(
         let dot = pos2(p.rect.left() + 14.0 * scale, header);
         painter.circle_filled(dot, 5.0 * scale, kind_color(agent.kind));
         let title = pos2(dot.x + 12.0 * scale, header);
+        if !legible {
+            // Too small to read: the title as a line of its length, the run's status as a dot.
+            let line = Rect::from_min_size(title, vec2(p.title_width * scale, 1.0));
+            painter.rect_filled(line, 0.0, text_color.gamma_multiply(0.6));
+            if let Some(progress) = viewer.progress {
+                let (_, color, _) = badge(progress.get(&agent.name));
+                painter.circle_filled(pos2(line.right() + 8.0 * scale, header), 2.0, color);
+            }
+        }
+        if !legible {
+            continue;
+        }
+        pins(painter, p, agent, scale);
         let drawn =
             painter.text(title, egui::Align2::LEFT_CENTER, &agent.name, font.clone(), text_color);
         let mut after = pos2(drawn.right() + 6.0 * scale, header);
@@ -268,9 +289,13 @@ fn paint(
             let text = format!("⚠ {}", agent.problems);
             painter.text(after, egui::Align2::LEFT_CENTER, text, small.clone(), warning);
         }
-        painter.circle_filled(p.input(scale), 4.0 * scale, Color32::from_gray(170));
-        for output in 0..agent.kind.child_links().len() {
-            painter.circle_filled(p.output(output, scale), 4.0 * scale, kind_color(agent.kind));
-        }
+    }
+}
+
+/// The dots where a node's wires end.
+fn pins(painter: &egui::Painter, p: &Placed, agent: &AgentNode, scale: f32) {
+    painter.circle_filled(p.input(scale), 4.0 * scale, Color32::from_gray(170));
+    for output in 0..agent.kind.child_links().len() {
+        painter.circle_filled(p.output(output, scale), 4.0 * scale, kind_color(agent.kind));
     }
 }

@@ -7,19 +7,22 @@
 
 use std::collections::BTreeSet;
 
-use eframe::egui::{Pos2, Rect};
+use eframe::egui::{Pos2, Rect, Vec2, vec2};
 use egui_snarl::{NodeId, Snarl};
 
 use super::canvas::AgentNode;
 use crate::model::AgentKind;
 
-/// How far around the view (in graph units) nodes still count as near it: a node is placed by its
-/// top-left corner and can be this wide or tall.
-const MARGIN: f32 = 400.0;
+/// How far left of and above the view (in graph units) a node's top-left corner can be and the
+/// node still reach into it: about the size of a large node.
+const NODE_REACH: Vec2 = vec2(320.0, 240.0);
+/// How far right of and below the view nodes still count as near it, so that a node about to
+/// scroll into view is laid out already.
+const AHEAD: f32 = 40.0;
 
 /// The nodes of `snarl` that egui-snarl must draw to show `viewport` (in graph coordinates).
 pub fn near(snarl: &Snarl<AgentNode>, viewport: Rect, keep: &[NodeId]) -> BTreeSet<NodeId> {
-    let around = viewport.expand(MARGIN);
+    let around = Rect::from_min_max(viewport.min - NODE_REACH, viewport.max + Vec2::splat(AHEAD));
     let inside: BTreeSet<NodeId> = snarl
         .nodes_pos_ids()
         .filter(|(_, pos, _)| around.contains(*pos))
