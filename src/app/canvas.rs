@@ -214,7 +214,7 @@ pub fn show(snarl: &mut Snarl<AgentNode>, viewer: &mut Viewer, ui: &mut Ui, id: 
                 viewer.set_view = view;
             }
             let widget = SnarlWidget::new().id(id).style(SnarlStyle::new());
-            match view {
+            match view.filter(|_| snarl.nodes().count() > visible::CULL_FROM) {
                 Some(to_global) => {
                     let viewport = to_global.inverse() * ui.max_rect();
                     let keep = egui_snarl::ui::get_selected_nodes(id, &ctx);
