@@ -4,7 +4,7 @@
 # span open): the app in a real window under Xvfb. Needs Debian's xvfb, x11-apps (xwd), xdotool and imagemagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release
+cargo build --release --quiet
 work=$(mktemp -d)
 trap 'kill "${app:-0}" "${xvfb:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 Xvfb :97 -screen 0 1280x800x24 >/dev/null 2>&1 & xvfb=$!

@@ -7,7 +7,7 @@ use eframe::egui;
 use std::collections::BTreeMap;
 
 use eframe::egui::{Color32, RichText, Ui};
-use egui_snarl::ui::{PinInfo, SnarlStyle, SnarlViewer, SnarlWidget};
+use egui_snarl::ui::{PinInfo, PinPlacement, SnarlStyle, SnarlViewer, SnarlWidget};
 use egui_snarl::{InPin, InPinId, NodeId, OutPin, OutPinId, Snarl};
 
 use super::edits::Edit;
@@ -16,6 +16,11 @@ use super::runs::{AgentProgress, NodeStatus};
 use super::snapshot::Snapshot;
 use super::visible;
 use crate::model::{AgentKind, NodePosition};
+
+/// How egui-snarl draws the graph: pins sit on the node's edge, so that a pin never covers the
+/// end of its label.
+const STYLE: SnarlStyle =
+    SnarlStyle { pin_placement: Some(PinPlacement::Edge), ..SnarlStyle::new() };
 
 /// One agent on the canvas.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,7 +218,7 @@ pub fn show(snarl: &mut Snarl<AgentNode>, viewer: &mut Viewer, ui: &mut Ui, id: 
                 ctx.data_mut(|d| d.remove::<OverviewState>(overview_id));
                 viewer.set_view = view;
             }
-            let widget = SnarlWidget::new().id(id).style(SnarlStyle::new());
+            let widget = SnarlWidget::new().id(id).style(STYLE);
             match view.filter(|_| snarl.nodes().count() > visible::CULL_FROM) {
                 Some(to_global) => {
                     let viewport = to_global.inverse() * ui.max_rect();
