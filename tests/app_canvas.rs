@@ -5,60 +5,13 @@
 
 #![cfg(feature = "gui")]
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+#[path = "support/app_window.rs"]
+mod app_window;
 
-use agentloom::app::AgentLoomApp;
-use agentloom::store::Store;
-use egui_kittest::Harness;
+use std::path::Path;
+
+use app_window::{open, read};
 use egui_kittest::kittest::Queryable;
-
-struct Window {
-    harness: Harness<'static, AgentLoomApp>,
-    path: PathBuf,
-    _runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-/// The app on a fresh database seeded with the examples, showing `workflow`.
-fn open(workflow: &str) -> Window {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("app.db");
-    let mut store = Store::open(&path).expect("store");
-    agentloom::interchange::seed_examples(&mut store).expect("examples");
-    drop(store);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (handle, db, open) = (runtime.handle().clone(), path.clone(), workflow.to_owned());
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        AgentLoomApp::open(&cc.egui_ctx, handle, db, Some(open)).expect("app opens")
-    });
-    harness.run_steps(3);
-    Window { harness, path, _runtime: runtime, _dir: dir }
-}
-
-impl Window {
-    /// Steps the window until `done` holds for the database, or fails after a few seconds.
-    fn wait_for(&mut self, what: &str, done: impl Fn(&Path) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done(&self.path) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            self.harness.step();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.harness.run_steps(3);
-    }
-}
-
-fn read<T>(
-    path: &Path,
-    f: impl FnOnce(&agentloom::store::Reader<'_>) -> agentloom::store::Result<T>,
-) -> T {
-    Store::open(path).expect("store").read(f).expect("read")
-}
 
 #[test]
 fn an_agent_from_the_palette_lands_in_the_database_and_on_the_canvas() {

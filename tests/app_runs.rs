@@ -5,46 +5,18 @@
 
 #![cfg(feature = "gui")]
 
+#[path = "support/app_window.rs"]
+mod app_window;
+
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use agentloom::app::AgentLoomApp;
 use agentloom::model::{HumanInputStatus, Run, RunStatus};
 use agentloom::store::{RunFilter, Store};
+use app_window::{Window, open_file, open_with as open};
 use eframe::egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-
-struct Window {
-    harness: Harness<'static, AgentLoomApp>,
-    path: PathBuf,
-    _runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-/// The app on a fresh database with the examples and `extra` (a workflow YAML), showing `workflow`.
-fn open(workflow: &str, extra: Option<&str>) -> Window {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("app.db");
-    let mut store = Store::open(&path).expect("store");
-    agentloom::interchange::seed_examples(&mut store).expect("examples");
-    if let Some(yaml) = extra {
-        agentloom::interchange::import_yaml(&mut store, yaml).expect("import");
-    }
-    drop(store);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (handle, db, open) = (runtime.handle().clone(), path.clone(), workflow.to_owned());
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        AgentLoomApp::open(&cc.egui_ctx, handle, db, Some(open)).expect("app opens")
-    });
-    harness.run_steps(3);
-    Window { harness, path, _runtime: runtime, _dir: dir }
-}
 
 /// What a node says: a label's text is its value in AccessKit, other widgets' their label.
 fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
@@ -235,16 +207,7 @@ fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (handle, path) = (runtime.handle().clone(), db.clone());
-    let harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        AgentLoomApp::open(&cc.egui_ctx, handle, path, Some("ask".into())).expect("app opens")
-    });
-    let mut window = Window { harness, path: db.clone(), _runtime: runtime, _dir: dir };
+    let mut window = open_file(dir, db.clone(), Some("ask"));
     window.wait_until("the waiting question", |w| w.shows("Which colour?"));
     window.harness.get_by_role(Role::MultilineTextInput).click();
     window.harness.run_steps(1);

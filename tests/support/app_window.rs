@@ -23,19 +23,33 @@ pub struct Window {
 
 /// The app on a fresh database seeded with the examples, showing `workflow`.
 pub fn open(workflow: &str) -> Window {
+    open_with(workflow, None)
+}
+
+/// The app on a fresh database seeded with the examples and the workflow document `extra`
+/// (YAML), showing `workflow`.
+pub fn open_with(workflow: &str, extra: Option<&str>) -> Window {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("app.db");
     let mut store = Store::open(&path).expect("store");
     agentloom::interchange::seed_examples(&mut store).expect("examples");
+    if let Some(yaml) = extra {
+        agentloom::interchange::import_yaml(&mut store, yaml).expect("import");
+    }
     drop(store);
+    open_file(dir, path, Some(workflow))
+}
+
+/// The app on the database `path` (in `dir`, removed with the window), showing `workflow`.
+pub fn open_file(dir: tempfile::TempDir, path: PathBuf, workflow: Option<&str>) -> Window {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let (handle, db, open) = (runtime.handle().clone(), path.clone(), workflow.to_owned());
+    let (handle, db, open) = (runtime.handle().clone(), path.clone(), workflow.map(str::to_owned));
     let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        AgentLoomApp::open(&cc.egui_ctx, handle, db, Some(open)).expect("app opens")
+        AgentLoomApp::open(&cc.egui_ctx, handle, db, open).expect("app opens")
     });
     harness.run_steps(3);
     Window { harness, path, _runtime: runtime, _dir: dir }
