@@ -5,7 +5,10 @@
 
 #![allow(dead_code)]
 
-use std::fs::{self, File, OpenOptions};
+#[path = "install_lock.rs"]
+mod install_lock;
+
+use std::fs;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,8 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
+use install_lock::InstallLock;
 use serde_json::{Map, Value};
 
 /// The npm package, pinned in `tests/peers/package-lock.json`.
@@ -245,7 +249,8 @@ fn install() -> Result<PathBuf, String> {
     if is_installed(&peers, &package, &wanted) {
         return Ok(cli);
     }
-    let _lock = InstallLock::acquire(&peers.join(".install.lock"))?;
+    let lock = peers.join(".install.lock");
+    let _lock = InstallLock::acquire(&lock, PACKAGE, INSTALL_DEADLINE, STALE_LOCK)?;
     // Another test binary may have installed it while this one waited for the lock.
     if !is_installed(&peers, &package, &wanted) {
         npm_ci(&peers)?;
@@ -307,56 +312,4 @@ fn npm_ci(peers: &Path) -> Result<(), String> {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     ))
-}
-
-/// A lock file created with `create_new`, so one test binary installs while the others wait;
-/// removed on drop.
-struct InstallLock {
-    path: PathBuf,
-}
-
-impl InstallLock {
-    fn acquire(path: &Path) -> Result<InstallLock, String> {
-        let deadline = Instant::now() + INSTALL_DEADLINE;
-        loop {
-            match OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(mut file) => {
-                    let _ = writeln!(file, "{}", std::process::id());
-                    return Ok(InstallLock { path: path.to_owned() });
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    if is_stale(path) {
-                        let _ = fs::remove_file(path);
-                        continue;
-                    }
-                    if Instant::now() > deadline {
-                        return Err(format!(
-                            "waited {} s for another install of {PACKAGE} to finish; remove {} \
-                             if no test is running",
-                            INSTALL_DEADLINE.as_secs(),
-                            path.display()
-                        ));
-                    }
-                    thread::sleep(Duration::from_millis(200));
-                }
-                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-            }
-        }
-    }
-}
-
-/// Whether the lock at `path` was left by an install that died long ago.
-fn is_stale(path: &Path) -> bool {
-    File::open(path)
-        .and_then(|f| f.metadata())
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
-        .is_some_and(|age| age > STALE_LOCK)
-}
-
-impl Drop for InstallLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
 }
