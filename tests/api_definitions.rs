@@ -348,6 +348,13 @@ fn llm_configs_keep_only_key_references() {
                 "model must not be empty",
             ),
             (
+                "PUT",
+                "/llm-configs/gpt-4.1-mini",
+                json!({"model": "\u{0}+>"}),
+                400,
+                "contains the control character '\\0'",
+            ),
+            (
                 "POST",
                 "/llm-configs",
                 json!({"name": "k", "provider": "skynet", "model": "m"}),

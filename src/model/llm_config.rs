@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::agent::JsonObject;
-use super::names::{check_name, check_url};
+use super::names::{check_name, check_plain_text, check_url};
 use super::secret::SecretRef;
 use super::settings::check_request_params;
 use super::string_enum::string_enum;
@@ -80,9 +80,7 @@ impl LlmConfigSpec {
     pub fn problems(&self) -> Vec<String> {
         let mut problems: Vec<String> =
             check_name("LLM config", &self.name).err().into_iter().collect();
-        if self.model.trim().is_empty() {
-            problems.push("model must not be empty".into());
-        }
+        problems.extend(check_plain_text("model", &self.model));
         if let Some(url) = &self.base_url {
             problems.extend(check_url("base URL", url));
         }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::names::{check_name, check_url};
+use super::names::{check_name, check_plain_text, check_url};
 use super::secret::{SecretRef, name_suggests_secret};
 use super::string_enum::string_enum;
 
@@ -99,8 +99,9 @@ impl McpServerSpec {
             check_name("MCP server", &self.name).err().into_iter().collect();
         match self.transport {
             Transport::Stdio => {
-                if self.command.as_deref().is_none_or(|c| c.trim().is_empty()) {
-                    problems.push("a stdio server needs a command".into());
+                match self.command.as_deref() {
+                    None => problems.push("a stdio server needs a command".into()),
+                    Some(command) => problems.extend(check_plain_text("command", command)),
                 }
                 if self.url.is_some() {
                     problems.push("a stdio server takes a command, not a URL".into());

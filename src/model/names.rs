@@ -20,6 +20,17 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks that `text` (a model name, a command) has something in it and no control characters,
+/// which terminals and SQLite's text functions do not show as they are.
+pub fn check_plain_text(what: &str, text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        return Some(format!("{what} must not be empty"));
+    }
+    text.chars()
+        .find(|c| c.is_control())
+        .map(|c| format!("{what} \"{}\" contains the control character {c:?}", text.escape_debug()))
+}
+
 /// Checks that `url` is an absolute http(s) URL.
 pub fn check_url(what: &str, url: &str) -> Option<String> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
@@ -42,5 +53,14 @@ mod tests {
         assert!(check_name("agent", "gpt-4.1").is_err());
         assert!(check_name("workflow", "").is_err());
         assert!(check_name("agent", &"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn plain_text_has_no_control_characters() {
+        use super::check_plain_text;
+        assert_eq!(check_plain_text("model", "gpt-4.1-mini"), None);
+        assert_eq!(check_plain_text("model", "  "), Some("model must not be empty".into()));
+        let error = check_plain_text("model", "\u{0}+>").expect("a NUL");
+        assert_eq!(error, "model \"\\0+>\" contains the control character '\\0'");
     }
 }
