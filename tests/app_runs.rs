@@ -69,7 +69,9 @@ impl Window {
         self.harness.query_all_by_label(label).next().is_some()
     }
 
+    /// Opens the bottom panel's tab `title` (its title may carry a count, so wait for it).
     fn tab(&mut self, title: &str) {
+        self.wait_until(&format!("the tab \"{title}\""), |w| w.shows(title));
         self.harness.get_by_label(title).click();
         self.harness.run_steps(3);
     }

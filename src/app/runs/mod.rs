@@ -17,6 +17,7 @@ mod view;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use eframe::egui;
 use tokio::runtime::Handle;
@@ -71,7 +72,14 @@ pub struct Runs {
     progress: Option<BTreeMap<String, AgentProgress>>,
     /// Something changed that the stored views may not show yet.
     stale: bool,
+    /// Events arrived since the stored views were read (read again at most every
+    /// `EVENT_READ_INTERVAL`, so a fast stream does not mean a read every frame).
+    events_since_read: bool,
+    last_read: Instant,
 }
+
+/// How often events alone make the window read a run's rows again.
+const EVENT_READ_INTERVAL: Duration = Duration::from_millis(200);
 
 impl Runs {
     pub fn open(path: &Path, runtime: Handle, ctx: &egui::Context) -> Runs {
@@ -94,6 +102,8 @@ impl Runs {
             compare: compare::CompareState::default(),
             progress: None,
             stale: true,
+            events_since_read: false,
+            last_read: Instant::now(),
         }
     }
 
@@ -116,7 +126,7 @@ impl Runs {
                 }
                 self.live.apply(event);
                 folded = true;
-                self.stale = true;
+                self.events_since_read = true;
             }
             for notice in runner.notices() {
                 said.push(match notice {
@@ -129,10 +139,13 @@ impl Runs {
         if folded {
             self.progress = self.compute_progress();
         }
-        if !(self.stale || data_changed) {
+        let events_due = self.events_since_read && self.last_read.elapsed() >= EVENT_READ_INTERVAL;
+        if !(self.stale || data_changed || events_due) {
             return said;
         }
         self.stale = false;
+        self.events_since_read = false;
+        self.last_read = Instant::now();
         let mut read = || -> crate::store::Result<()> {
             self.view = match self.focus {
                 Some(run) => RunView::load(store, run)?,
@@ -183,18 +196,18 @@ impl Runs {
     /// over (or when it ran elsewhere).
     fn compute_progress(&self) -> Option<BTreeMap<String, AgentProgress>> {
         let focus = self.focus?;
-        if let Some(live) = self.live.runs.get(&focus)
-            && live.is_going()
-        {
-            return Some(live.agents.clone());
+        // A run this window watched from its start: its events tell everything.
+        let (mut progress, over) = match self.live.runs.get(&focus) {
+            Some(live) => (live.agents.clone(), !live.is_going()),
+            None => {
+                let stored = self.view.run.as_ref().filter(|run| run.id == focus)?;
+                // Another process may still run it: the stored spans are as far as it got.
+                (progress_from_spans(&self.view.spans), stored.status.is_final())
+            }
+        };
+        if over {
+            progress.retain(|_, p| p.status != NodeStatus::Queued);
         }
-        let stored = self.view.run.as_ref().filter(|run| run.id == focus)?;
-        let mut progress = progress_from_spans(&self.view.spans);
-        if !stored.status.is_final() {
-            // Another process runs it: the stored spans are as far as it got.
-            return Some(progress);
-        }
-        progress.retain(|_, p| p.status != NodeStatus::Queued);
         Some(progress)
     }
 
