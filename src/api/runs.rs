@@ -232,12 +232,6 @@ pub async fn diff(
     ids: Result<Path<(i64, i64)>, PathRejection>,
 ) -> ApiResult<Json<RunDiff>> {
     let Path((a, b)) = ids?;
-    let diff = state
-        .read(move |r| {
-            let (run_a, spans_a) = (r.run(a)?, r.spans(a)?);
-            let (run_b, spans_b) = (r.run(b)?, r.spans(b)?);
-            Ok(RunDiff::between(&run_a, &spans_a, &run_b, &spans_b))
-        })
-        .await?;
+    let diff = state.read(move |r| r.run_diff(a, b)).await?;
     Ok(Json(diff))
 }

@@ -8,11 +8,7 @@ use super::output::{print_json, print_table, short};
 use crate::model::{RunDiff, SpanDiff, SpanSide};
 
 pub(super) fn diff(globals: &Globals, a: i64, b: i64) -> anyhow::Result<ExitCode> {
-    let diff = globals.open()?.read(|r| {
-        let (run_a, spans_a) = (r.run(a)?, r.spans(a)?);
-        let (run_b, spans_b) = (r.run(b)?, r.spans(b)?);
-        Ok(RunDiff::between(&run_a, &spans_a, &run_b, &spans_b))
-    })?;
+    let diff = globals.open()?.read(|r| r.run_diff(a, b))?;
     if globals.json {
         return print_json(&diff);
     }

@@ -302,11 +302,7 @@ impl Engine {
     /// Compares run `a` with run `b`: inputs, outputs, totals, and their steps aligned with the
     /// first one where they part ways.
     pub fn diff(&self, a: i64, b: i64) -> Result<RunDiff, EngineError> {
-        self.read(|r| {
-            let (run_a, spans_a) = (r.run(a)?, r.spans(a)?);
-            let (run_b, spans_b) = (r.run(b)?, r.spans(b)?);
-            Ok(RunDiff::between(&run_a, &spans_a, &run_b, &spans_b))
-        })
+        self.read(|r| r.run_diff(a, b))
     }
 }
 

@@ -5,7 +5,7 @@ use rusqlite::{Row, params};
 use super::convert::{json, word};
 use super::error::{Result, StoreError};
 use super::{Reader, Writer};
-use crate::model::{Run, RunOrigin, RunStatus, Session};
+use crate::model::{Run, RunDiff, RunOrigin, RunStatus, Session};
 
 const SELECT_SESSION: &str = "SELECT s.id, w.name, a.name, s.title, s.variables, s.status, s.started_at, \
                               s.ended_at FROM sessions s LEFT JOIN workflows w ON w.id = s.workflow_id \
@@ -78,6 +78,13 @@ impl Reader<'_> {
     pub fn run(&self, id: i64) -> Result<Run> {
         self.first(&format!("{SELECT_RUN} WHERE r.id = ?1"), [id], run_from_row)?
             .ok_or_else(|| StoreError::NotFound { what: "run", name: id.to_string() })
+    }
+
+    /// Run `a` compared with run `b`, each read with its spans.
+    pub fn run_diff(&self, a: i64, b: i64) -> Result<RunDiff> {
+        let (run_a, spans_a) = (self.run(a)?, self.spans(a)?);
+        let (run_b, spans_b) = (self.run(b)?, self.spans(b)?);
+        Ok(RunDiff::between(&run_a, &spans_a, &run_b, &spans_b))
     }
 
     /// Runs, newest first, narrowed by `filter`.

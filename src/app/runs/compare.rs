@@ -39,11 +39,7 @@ impl CompareState {
             self.diff = None;
             return Ok(());
         };
-        self.diff = Some(store.read(|r| {
-            let (run_a, spans_a) = (r.run(a)?, r.spans(a)?);
-            let (run_b, spans_b) = (r.run(b)?, r.spans(b)?);
-            Ok(RunDiff::between(&run_a, &spans_a, &run_b, &spans_b))
-        })?);
+        self.diff = Some(store.read(|r| r.run_diff(a, b))?);
         if self.step.is_none() {
             self.step = self.diff.as_ref().and_then(|d| d.first_divergence);
         }
