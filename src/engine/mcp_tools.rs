@@ -12,7 +12,7 @@ use super::context::RunContext;
 use super::error::EngineError;
 use super::human::{Reply, ask_as};
 use super::invoke::Spent;
-use super::model_call::cost_of;
+use super::model_call::finish_model_span;
 use super::tools::Tool;
 use crate::llm::{ChatMessage, ChatRequest, LlmError, RequestParams, ToolSpec, call_with_retry};
 use crate::mcp::{
@@ -20,10 +20,10 @@ use crate::mcp::{
     ServerAsk, part_text,
 };
 use crate::model::{
-    Agent, ContentPart, HumanInputSource, JsonObject, LogLevel, McpServer, Role, RunStatus,
-    SecretRef, SpanKind,
+    Agent, ContentPart, HumanInputSource, JsonObject, LogLevel, McpServer, Role, SecretRef,
+    SpanKind,
 };
-use crate::store::{NewLog, SpanEnd};
+use crate::store::NewLog;
 
 /// What separates a server's name from its tool's in the names agents see.
 pub const SEPARATOR: &str = "__";
@@ -404,31 +404,7 @@ async fn sample(
         }
         Err(error) => Err(LlmError::Config(error.to_string())),
     };
-    let usage = result.as_ref().map(|r| r.usage).unwrap_or_default();
-    let cost_usd = cost_of(config, usage);
-    let status = match &result {
-        Ok(_) => RunStatus::Succeeded,
-        Err(LlmError::Cancelled) => RunStatus::Cancelled,
-        Err(_) => RunStatus::Failed,
-    };
-    let mut attributes = JsonObject::new();
-    if let Ok(response) = &result {
-        attributes.insert("model".into(), response.model.clone().into());
-    }
-    ctx.finish_span(
-        span,
-        SpanEnd {
-            status,
-            output: result.as_ref().ok().map(|r| r.text.clone()),
-            error: result.as_ref().err().map(ToString::to_string),
-            attributes,
-            input_tokens: usage.input_tokens,
-            output_tokens: usage.output_tokens,
-            cost_usd,
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-    );
-    let spent = Spent { usage, cost_usd };
+    let spent = finish_model_span(ctx, span, config, &result, started);
     match result {
         Ok(response) => {
             Ok((Ok(SamplingAnswer { text: response.text, model: response.model }), spent))

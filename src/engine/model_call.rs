@@ -90,15 +90,31 @@ pub async fn call_model(
             .await;
     flush(true);
 
-    let duration_ms = started.elapsed().as_millis() as u64;
-    let (status, usage) = match &result {
+    let spent = finish_model_span(ctx, span, config, &result, started);
+    match result {
+        Ok(response) => Ok((response, spent)),
+        Err(LlmError::Cancelled) => Err(EngineError::Cancelled),
+        Err(source) => Err(EngineError::Llm { agent: agent_name.to_owned(), source }),
+    }
+}
+
+/// Closes the span of a model call (or a sampling request) that began at `started`: its status,
+/// answer, model and tool calls, tokens and cost; returns what it spent.
+pub(super) fn finish_model_span(
+    ctx: &RunContext,
+    span: i64,
+    config: &LlmConfig,
+    result: &Result<ChatResponse, LlmError>,
+    started: Instant,
+) -> Spent {
+    let (status, usage) = match result {
         Ok(response) => (RunStatus::Succeeded, response.usage),
         Err(LlmError::Cancelled) => (RunStatus::Cancelled, Usage::default()),
         Err(_) => (RunStatus::Failed, Usage::default()),
     };
     let cost_usd = cost_of(config, usage);
     let mut attributes = JsonObject::new();
-    if let Ok(response) = &result {
+    if let Ok(response) = result {
         attributes.insert("model".into(), response.model.clone().into());
         if !response.tool_calls.is_empty() {
             attributes.insert(
@@ -117,14 +133,10 @@ pub async fn call_model(
             input_tokens: usage.input_tokens,
             output_tokens: usage.output_tokens,
             cost_usd,
-            duration_ms,
+            duration_ms: started.elapsed().as_millis() as u64,
         },
     );
-    match result {
-        Ok(response) => Ok((response, Spent { usage, cost_usd })),
-        Err(LlmError::Cancelled) => Err(EngineError::Cancelled),
-        Err(source) => Err(EngineError::Llm { agent: agent_name.to_owned(), source }),
-    }
+    Spent { usage, cost_usd }
 }
 
 /// What `usage` costs at the config's prices (per million tokens); nothing when it has none.
