@@ -4,9 +4,12 @@
 
 #![cfg(feature = "gui")]
 
+#[path = "support/app_window.rs"]
+mod app_window;
 #[path = "support/mcp_peers.rs"]
 mod mcp_peers;
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use agentloom::app::AgentLoomApp;
@@ -15,6 +18,23 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mcp_peers::everything_script;
+
+/// A database with the examples, after `agentloom ARGS` ran on it.
+fn database_after(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("settings.db");
+    let mut store = Store::open(&db).expect("store");
+    agentloom::interchange::seed_examples(&mut store).expect("examples");
+    drop(store);
+    let done = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
+        .arg("--db")
+        .arg(&db)
+        .args(args)
+        .output()
+        .expect("agentloom");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    (dir, db)
+}
 
 /// Every text the window shows (a label's text is its value in AccessKit).
 fn texts(harness: &Harness<'_, AgentLoomApp>) -> Vec<String> {
@@ -26,28 +46,10 @@ fn texts(harness: &Harness<'_, AgentLoomApp>) -> Vec<String> {
 
 #[test]
 fn test_on_an_mcp_server_lists_its_tools_in_the_window() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("settings.db");
-    let mut store = Store::open(&db).expect("store");
-    agentloom::interchange::seed_examples(&mut store).expect("examples");
-    drop(store);
     let command = format!("node {} stdio", everything_script().display());
-    let added = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
-        .args(["--db", db.to_str().expect("path"), "mcp", "add", "everything", "--command"])
-        .arg(&command)
-        .output()
-        .expect("agentloom mcp add");
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (handle, path) = (runtime.handle().clone(), db.clone());
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        AgentLoomApp::open(&cc.egui_ctx, handle, path, None).expect("app opens")
-    });
+    let (dir, db) = database_after(&["mcp", "add", "everything", "--command", &command]);
+    let mut window = app_window::open_file(dir, db, None);
+    let harness = &mut window.harness;
     harness.run_steps(3);
     harness.get_by_label("Settings").click();
     harness.run_steps(3);
@@ -55,14 +57,10 @@ fn test_on_an_mcp_server_lists_its_tools_in_the_window() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let report = loop {
         harness.step();
-        if let Some(report) = texts(&harness).into_iter().find(|t| t.contains("connected in")) {
+        if let Some(report) = texts(harness).into_iter().find(|t| t.contains("connected in")) {
             break report;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no test result; the window shows {:?}",
-            texts(&harness)
-        );
+        assert!(Instant::now() < deadline, "no test result; the window shows {:?}", texts(harness));
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(report.starts_with("✔ everything (mcp-servers/everything"), "{report}");
@@ -73,37 +71,21 @@ fn test_on_an_mcp_server_lists_its_tools_in_the_window() {
 
 #[test]
 fn an_imported_server_starts_only_once_approved_in_the_window() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("trust.db");
-    let mut store = Store::open(&db).expect("store");
-    agentloom::interchange::seed_examples(&mut store).expect("examples");
-    drop(store);
-    let block = dir.path().join("servers.json");
+    let block = std::env::temp_dir().join(format!("agentloom-servers-{}.json", std::process::id()));
     std::fs::write(
         &block,
         r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}}}"#,
     )
     .expect("write");
-    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
-        .args(["--db", db.to_str().expect("path"), "mcp", "import"])
-        .arg(&block)
-        .output()
-        .expect("agentloom mcp import");
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    let may_launch = |db: &std::path::Path| {
+    let (dir, db) = database_after(&["mcp", "import", block.to_str().expect("path")]);
+    std::fs::remove_file(&block).expect("remove");
+    let may_launch = |db: &Path| {
         Store::open(db).expect("store").read(|r| r.mcp_server("fetch")).expect("row").may_launch()
     };
     assert!(!may_launch(&db), "an imported command waits for approval");
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (handle, path) = (runtime.handle().clone(), db.clone());
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        AgentLoomApp::open(&cc.egui_ctx, handle, path, None).expect("app opens")
-    });
+    let mut window = app_window::open_file(dir, db.clone(), None);
+    let harness = &mut window.harness;
     harness.run_steps(3);
     harness.get_by_label("Settings").click();
     harness.run_steps(3);
