@@ -66,7 +66,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
             StoreError::AlreadyExists { .. }
             | StoreError::InUse { .. }
-            | StoreError::Conflicts(_) => StatusCode::CONFLICT,
+            | StoreError::Conflicts(_)
+            | StoreError::SessionBusy { .. } => StatusCode::CONFLICT,
             StoreError::Invalid(_) => StatusCode::BAD_REQUEST,
             StoreError::ReadOnly { .. } => StatusCode::FORBIDDEN,
             StoreError::NewerSchema { .. }
@@ -84,9 +85,9 @@ impl From<EngineError> for ApiError {
         match error {
             EngineError::Store(error) => error.into(),
             EngineError::UnknownTarget(_) => ApiError::not_found(error.to_string()),
-            EngineError::NotReady { .. } | EngineError::NotReplayable { .. } => {
-                ApiError::conflict(error.to_string())
-            }
+            EngineError::NotReady { .. }
+            | EngineError::NotReplayable { .. }
+            | EngineError::NotResumable { .. } => ApiError::conflict(error.to_string()),
             other => ApiError::internal(other.to_string()),
         }
     }

@@ -62,6 +62,7 @@ fn routes(state: AppState) -> Router {
         .route("/runs/{id}/logs", get(runs::logs))
         .route("/runs/{id}/cancel", post(runs::cancel))
         .route("/runs/{id}/replay", post(runs::replay))
+        .route("/runs/{id}/resume", post(runs::resume))
         .route("/runs/{id}/diff/{other}", get(runs::diff))
         .route("/human-input", get(human_input::list))
         .route("/human-input/{id}", post(human_input::answer))

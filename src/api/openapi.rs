@@ -56,6 +56,7 @@ use super::{
         runs::logs,
         runs::cancel,
         runs::replay,
+        runs::resume,
         runs::diff,
         human_input::list,
         human_input::answer,
@@ -70,7 +71,7 @@ use super::{
         (name = "llm-configs", description = "LLM configs: provider, model, endpoint and key reference"),
         (name = "mcp-servers", description = "MCP servers agents can use"),
         (name = "sessions", description = "Conversations: send messages, read the history"),
-        (name = "runs", description = "Runs, their span trees and logs; cancelling, replaying, comparing"),
+        (name = "runs", description = "Runs, their span trees and logs; cancelling, replaying, resuming, comparing"),
         (name = "human-input", description = "Questions running agents ask the user"),
     )
 )]

@@ -166,9 +166,15 @@ pub async fn cancel(
     if state.engine().cancel(id) {
         return Ok((StatusCode::ACCEPTED, Json(Cancelling { run_id: id, cancelling: true })));
     }
+    if state.write("cancelling an interrupted run", move |w| w.cancel_interrupted_run(id)).await? {
+        return Ok((StatusCode::ACCEPTED, Json(Cancelling { run_id: id, cancelling: true })));
+    }
     let run = state.read(move |r| r.run(id)).await?;
     let message = match run.status {
-        RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled => {
+        RunStatus::Succeeded
+        | RunStatus::Failed
+        | RunStatus::Cancelled
+        | RunStatus::Interrupted => {
             format!("run {id} has already ended ({})", run.status)
         }
         RunStatus::Queued | RunStatus::Running | RunStatus::Waiting => format!(
@@ -218,6 +224,38 @@ pub async fn replay(
     let outcome = replay
         .await
         .map_err(|e| ApiError::internal(format!("the replay's task failed: {e}")))??;
+    Ok(Json(outcome))
+}
+
+/// Resumes an interrupted run as itself (the same run id): the steps that finished before it was
+/// interrupted answer from what they recorded, the rest runs live. Answers when the run has ended;
+/// one that fails is a 200 with status `failed` and its error.
+#[utoipa::path(post, path = "/runs/{id}/resume", tag = "runs", params(("id" = i64, Path, example = 1)),
+    responses((status = 200, body = schemas::RunOutcome), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody),
+              (status = 409, description = "The run is not interrupted, or its session is busy with another turn", body = ErrorBody),
+              (status = "default", body = ErrorBody)))]
+pub async fn resume(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Json<RunOutcome>> {
+    let Path(id) = id?;
+    let session = state.read(move |r| r.run(id)).await?.session_id;
+    let Some(claim) = state.claim_session(session) else {
+        return Err(ApiError::conflict(format!(
+            "session {session} has a turn going in this service; resume run {id} once it has ended"
+        )));
+    };
+    let engine = state.engine().clone();
+    // The run goes on in its own task, so a client that hangs up does not cut it off midway.
+    let resumed = tokio::spawn(async move {
+        let outcome = engine.resume(id).await;
+        drop(claim);
+        outcome
+    });
+    let outcome = resumed
+        .await
+        .map_err(|e| ApiError::internal(format!("the resumed run's task failed: {e}")))??;
     Ok(Json(outcome))
 }
 

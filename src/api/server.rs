@@ -99,8 +99,8 @@ impl Server {
         self.listener.local_addr().map_err(ServeError::Stopped)
     }
 
-    /// Serves until `shutdown` completes; then cancels the runs going (so that every one ends
-    /// recorded as cancelled) and lets the requests in flight finish.
+    /// Serves until `shutdown` completes; then interrupts the runs going (so that every one ends
+    /// recorded as interrupted, to be resumed) and lets the requests in flight finish.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -108,8 +108,8 @@ impl Server {
         let state = self.state;
         let stop = async move {
             shutdown.await;
-            let cancelled = state.cancel_runs();
-            tracing::info!(cancelled, "stopping: runs in flight cancelled");
+            let interrupted = state.cancel_runs();
+            tracing::info!(interrupted, "stopping: runs in flight interrupted");
         };
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(stop)

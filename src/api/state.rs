@@ -7,10 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::error::{ApiError, ApiResult};
 use super::webhook::Webhooks;
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
-
-use crate::engine::{Engine, RunEvent};
+use crate::engine::Engine;
 use crate::store::{Reader, Store, StoreError, Writer};
 
 /// How many idle connections the service keeps open; more are opened while requests need them.
@@ -27,25 +24,19 @@ struct Inner {
     engine: Engine,
     idle: Mutex<Vec<Store>>,
     busy_sessions: Mutex<HashSet<i64>>,
-    /// The runs going in this service's engine, followed from its events.
-    running: Arc<Mutex<HashSet<i64>>>,
     webhooks: Webhooks,
     /// Whether every request must carry the bearer token.
     token_required: bool,
 }
 
 impl AppState {
-    /// The state of a service on the database at `db`, running with `engine`. Call it on the
-    /// runtime: it starts following the engine's runs.
+    /// The state of a service on the database at `db`, running with `engine`.
     pub fn new(db: &Path, engine: Engine, webhooks: Webhooks, token_required: bool) -> AppState {
-        let running = Arc::new(Mutex::new(HashSet::new()));
-        tokio::spawn(follow_runs(engine.subscribe(), Arc::clone(&running)));
         let inner = Inner {
             db: db.to_owned(),
             engine,
             idle: Mutex::new(Vec::new()),
             busy_sessions: Mutex::new(HashSet::new()),
-            running,
             webhooks,
             token_required,
         };
@@ -111,37 +102,16 @@ impl AppState {
         }
     }
 
-    /// Asks every run going in this service to stop (they end as cancelled, every span closed);
-    /// returns how many were asked.
+    /// Stops every run going in this service because it is stopping: each ends recorded as
+    /// interrupted (every span closed), to be resumed. Returns how many were asked.
     pub fn cancel_runs(&self) -> usize {
-        let running: Vec<i64> =
-            self.inner.running.lock().map(|r| r.iter().copied().collect()).unwrap_or_default();
-        running.into_iter().filter(|run| self.inner.engine.cancel(*run)).count()
+        self.inner.engine.interrupt_all()
     }
 
     /// Marks `session` as having a turn going; `None` when it already has one.
     pub fn claim_session(&self, session: i64) -> Option<SessionClaim> {
         let mut busy = self.inner.busy_sessions.lock().ok()?;
         busy.insert(session).then(|| SessionClaim { state: self.clone(), session })
-    }
-}
-
-/// Keeps `running` equal to the set of runs started and not yet finished, from `events`.
-async fn follow_runs(mut events: broadcast::Receiver<RunEvent>, running: Arc<Mutex<HashSet<i64>>>) {
-    loop {
-        let (run, started) = match events.recv().await {
-            Ok(RunEvent::RunStarted { run_id, .. }) => (run_id, true),
-            Ok(RunEvent::RunFinished { run_id, .. }) => (run_id, false),
-            Ok(_) | Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return,
-        };
-        if let Ok(mut running) = running.lock() {
-            if started {
-                running.insert(run);
-            } else {
-                running.remove(&run);
-            }
-        }
     }
 }
 

@@ -259,6 +259,11 @@ pub fn badge(progress: Option<&AgentProgress>) -> (String, Color32, &'static str
         NodeStatus::Done => ("✔", Color32::from_rgb(90, 180, 90), "Done"),
         NodeStatus::Failed => ("✖", Color32::from_rgb(220, 90, 90), "Failed: see the Trace tab"),
         NodeStatus::Cancelled => ("■", Color32::from_gray(150), "Cancelled"),
+        NodeStatus::Interrupted => (
+            "⚠",
+            Color32::from_rgb(230, 140, 60),
+            "Interrupted: its process stopped; Resume the run to finish it",
+        ),
     };
     let tokens = progress.live_tokens();
     let text = if tokens > 0 { format!("{mark} {tokens} tok") } else { mark.to_owned() };

@@ -52,8 +52,9 @@ pub(super) fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<ExitCode> 
     execute(globals, &args.name, args.quiet, move |engine| async move { engine.run(request).await })
 }
 
-/// Runs what `start` starts on an engine of its own (a run of `target`, or a replay of one), with
-/// progress on standard error unless `quiet`, Ctrl-C cancelling it, and reports how it ended.
+/// Runs what `start` starts on an engine of its own (a run of `target`, a replay or a resume of
+/// one), with progress on standard error unless `quiet`, Ctrl-C or SIGTERM interrupting it (it is
+/// recorded as interrupted, to be resumed), and reports how it ended.
 pub(super) fn execute<F, Fut>(
     globals: &Globals,
     target: &str,
@@ -91,34 +92,20 @@ fn record_logs(engine: &Engine) {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
-/// Runs what `start` starts; Ctrl-C cancels it.
+/// Runs what `start` starts; Ctrl-C or SIGTERM stops it, recorded as interrupted.
 async fn run_with_interrupt<F, Fut>(engine: &Engine, start: F) -> anyhow::Result<RunOutcome>
 where
     F: FnOnce(Engine) -> Fut,
     Fut: Future<Output = Result<RunOutcome, EngineError>> + Send + 'static,
 {
-    let mut events = engine.subscribe();
-    let run = tokio::spawn(start(engine.clone()));
-    let canceller = engine.clone();
-    let interrupt = tokio::spawn(async move {
-        let mut run_id = None;
-        loop {
-            tokio::select! {
-                event = events.recv() => match event {
-                    Ok(RunEvent::RunStarted { run_id: id, .. }) => run_id = Some(id),
-                    Ok(RunEvent::RunFinished { .. }) | Err(RecvError::Closed) => return,
-                    _ => {}
-                },
-                _ = tokio::signal::ctrl_c() => {
-                    if let Some(id) = run_id {
-                        canceller.cancel(id);
-                    }
-                }
-            }
+    let mut run = tokio::spawn(start(engine.clone()));
+    let outcome = tokio::select! {
+        outcome = &mut run => outcome,
+        _ = super::serve::stop_signal() => {
+            engine.interrupt_all();
+            run.await
         }
-    });
-    let outcome = run.await;
-    interrupt.abort();
+    };
     Ok(outcome??)
 }
 
@@ -218,6 +205,9 @@ fn report(globals: &Globals, outcome: &RunOutcome, streamed: bool) -> anyhow::Re
     match (&outcome.output, &outcome.error) {
         (Some(_), _) if streamed => {}
         (Some(output), _) => println!("{output}"),
+        (None, Some(error)) if outcome.status == RunStatus::Interrupted => {
+            eprintln!("run {} {error}", outcome.run_id)
+        }
         (None, Some(error)) => {
             eprintln!("error: run {} {}: {error}", outcome.run_id, outcome.status)
         }

@@ -29,6 +29,15 @@ pub enum RunsCommand {
     Show { run: i64 },
     /// Compare two runs: totals, their steps aligned, and the first step where they part ways
     Diff { a: i64, b: i64 },
+    /// Continue an interrupted run as itself: finished steps are reused, the rest runs live
+    Resume {
+        run: i64,
+        /// Print no progress, only the answer
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Cancel an interrupted run, so that it is not resumed
+    Cancel { run: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,8 +61,25 @@ pub enum StateCommand {
 }
 
 pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<ExitCode> {
-    let store = globals.open()?;
+    let mut store = globals.open()?;
     match command {
+        RunsCommand::Resume { run, quiet } => {
+            let target = store.read(|r| r.run(run))?.target;
+            drop(store);
+            return super::run::execute(globals, &target, quiet, move |engine| async move {
+                engine.resume(run).await
+            });
+        }
+        RunsCommand::Cancel { run } => {
+            let status = store.read(|r| r.run(run))?.status;
+            if !store.write("cancelling an interrupted run", |w| w.cancel_interrupted_run(run))? {
+                anyhow::bail!(
+                    "run {run} is {status}: only an interrupted run is cancelled here; a run going on is \
+                     cancelled where it runs (Ctrl-C, the app's Cancel, POST /runs/{run}/cancel)"
+                );
+            }
+            println!("run {run} cancelled");
+        }
         RunsCommand::List { workflow, status, limit } => {
             let filter = RunFilter { workflow, status, session_id: None, limit: Some(limit) };
             let runs = store.read(|r| r.runs(&filter))?;

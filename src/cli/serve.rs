@@ -55,9 +55,24 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
         println!("AgentLoom REST service on http://{addr} (database {})", path.display());
         let _ = std::io::stdout().flush();
         server.run(stop_signal()).await?;
-        engine.close().await?;
+        close_engine(&engine).await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// How long a stopping service waits for its interrupted runs to record how they ended.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Interrupts the runs still going (a client that hung up leaves its run going), gives them
+/// `STOP_GRACE` to record it, and closes the engine, which records any left as interrupted too.
+pub(super) async fn close_engine(engine: &Engine) -> anyhow::Result<()> {
+    let interrupted = engine.interrupt_all();
+    let left = engine.wait_idle(STOP_GRACE).await;
+    if interrupted > 0 {
+        tracing::info!(interrupted, left, "stopping: runs in flight recorded as interrupted");
+    }
+    engine.close().await?;
+    Ok(())
 }
 
 /// Writes what runs log to the logs table, and what the service logs (at info and above) to

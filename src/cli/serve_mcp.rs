@@ -113,7 +113,7 @@ pub(super) fn serve(
                 server.run(super::serve::stop_signal()).await.map_err(anyhow::Error::msg)?;
             }
         }
-        engine.close().await?;
+        super::serve::close_engine(&engine).await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }

@@ -10,11 +10,12 @@ use tokio_util::sync::CancellationToken;
 use super::blueprint::Blueprint;
 use super::error::EngineError;
 use super::events::RunEvent;
+use super::stop::RunStop;
 use super::writer::WriterHandle;
 use crate::llm::{Provider, RetryPolicy, provider_for};
 use crate::mcp::Connections;
 use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind};
-use crate::store::{NewSpan, Reader, SpanEnd, Store};
+use crate::store::{NewSpan, OwnerId, Reader, SpanEnd, Store};
 
 /// Everything the agents of one run share.
 pub struct RunContext {
@@ -23,6 +24,8 @@ pub struct RunContext {
     pub blueprint: Blueprint,
     pub writer: WriterHandle,
     pub cancel: CancellationToken,
+    /// Why the run was stopped, when it was: cancelled, or interrupted with its process.
+    pub stop: Arc<RunStop>,
     pub retry: RetryPolicy,
     /// How often a waiting agent looks for the user's answer.
     pub human_input_poll: Duration,
@@ -43,6 +46,8 @@ pub struct RunContext {
 /// The parts of a context that outlive one run.
 pub struct Shared {
     pub writer: WriterHandle,
+    /// This process's run owner row: every run started here is held under it.
+    pub owner: OwnerId,
     pub reader: Arc<Mutex<Store>>,
     pub events: broadcast::Sender<RunEvent>,
     pub retry: RetryPolicy,
@@ -58,14 +63,15 @@ impl RunContext {
         run_id: i64,
         session_id: i64,
         blueprint: Blueprint,
-        cancel: CancellationToken,
+        stop: Arc<RunStop>,
     ) -> RunContext {
         RunContext {
             run_id,
             session_id,
             blueprint,
             writer: shared.writer.clone(),
-            cancel,
+            cancel: stop.token.clone(),
+            stop,
             retry: shared.retry,
             human_input_poll: shared.human_input_poll,
             replay: None,
@@ -168,6 +174,11 @@ impl RunContext {
             duration_ms: end.duration_ms,
         });
         self.writer.send(move |w| w.finish_span(span_id, &end));
+    }
+
+    /// The status a step ends with when the run was stopped under it.
+    pub fn stopped_status(&self) -> RunStatus {
+        self.stop.stopped_status()
     }
 
     /// Moves the run and one of its spans to `status` (waiting while the user answers, running after).

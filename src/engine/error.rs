@@ -25,6 +25,9 @@ pub enum EngineError {
     #[error("run {run} cannot be replayed: {reason}")]
     NotReplayable { run: i64, reason: String },
 
+    #[error("run {run} cannot be resumed: {reason}")]
+    NotResumable { run: i64, reason: String },
+
     #[error("the run was cancelled")]
     Cancelled,
 

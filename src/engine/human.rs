@@ -67,7 +67,9 @@ pub async fn ask_as(
                 break Reply::Answered(request.answer.unwrap_or_default());
             }
             HumanInputStatus::Declined => break Reply::Declined,
-            HumanInputStatus::Cancelled | HumanInputStatus::Expired => {
+            HumanInputStatus::Cancelled
+            | HumanInputStatus::Expired
+            | HumanInputStatus::Withdrawn => {
                 return Err(EngineError::Cancelled);
             }
         }

@@ -127,7 +127,7 @@ pub fn invoke<'a>(
         .await;
         let status = match &result {
             Ok(_) => RunStatus::Succeeded,
-            Err(EngineError::Cancelled) => RunStatus::Cancelled,
+            Err(EngineError::Cancelled) => ctx.stopped_status(),
             Err(_) => RunStatus::Failed,
         };
         ctx.finish_span(

@@ -9,24 +9,25 @@ mod events;
 mod human;
 mod invoke;
 mod kinds;
+mod lease;
 mod logging;
 mod mcp_tools;
 mod model_call;
 mod probes;
 mod replay;
+mod resume;
+mod stop;
 mod structured;
 mod template;
 mod tools;
 mod writer;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
 
 pub use blueprint::Blueprint;
 pub use error::EngineError;
@@ -39,7 +40,9 @@ pub use replay::{ReplayDefinitions, ReplayRequest};
 
 use context::{RunContext, Shared};
 use invoke::{InvokeOptions, invoke};
+use lease::Lease;
 use replay::ReplayPlan;
+pub(crate) use stop::{RunHandles, StopCause};
 use writer::WriterHandle;
 
 use crate::llm::RetryPolicy;
@@ -94,17 +97,23 @@ impl Default for EngineConfig {
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
-    running: Arc<Mutex<HashMap<i64, CancellationToken>>>,
+    running: RunHandles,
+    /// This process's lease on its runs, renewed while the engine lives; taken by `close`.
+    lease: Arc<Mutex<Option<Lease>>>,
 }
 
 impl Engine {
-    /// An engine on the database at `path`, with its own writer and reader connections.
+    /// An engine on the database at `path`, with its own writer and reader connections. It
+    /// registers this process as an owner of runs on the file and keeps that lease renewed.
     pub fn open(path: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
-        let writer = WriterHandle::start(path)?;
+        let (writer, owner) = WriterHandle::start(path, &program_name())?;
+        let running = RunHandles::default();
+        let lease = Lease::keep(owner, writer.clone(), running.clone());
         let reader = Arc::new(Mutex::new(Store::open(path)?));
         let (events, _) = broadcast::channel(4096);
         let shared = Shared {
             writer,
+            owner,
             reader,
             events,
             retry: config.retry,
@@ -112,7 +121,7 @@ impl Engine {
             mcp: Arc::new(crate::mcp::Connections::new()),
             mcp_call_timeout: config.mcp_call_timeout,
         };
-        Ok(Engine { shared: Arc::new(shared), running: Arc::new(Mutex::new(HashMap::new())) })
+        Ok(Engine { shared: Arc::new(shared), running, lease: Arc::new(Mutex::new(Some(lease))) })
     }
 
     /// A tracing layer that writes events at `min_level` and above to this engine's logs table.
@@ -120,10 +129,22 @@ impl Engine {
         DbLogLayer::new(self.shared.writer.clone(), min_level)
     }
 
-    /// Waits until every record sent so far is written, then folds the write-ahead log back into
-    /// the file, so that the next process starts on a clean file. Call it before the process exits.
+    /// Waits until every record sent so far is written, gives up this process's lease on its runs
+    /// (a run still going here is recorded as interrupted), then folds the write-ahead log back
+    /// into the file, so that the next process starts on a clean file. Call it before the process
+    /// exits; the engine runs nothing more afterwards.
     pub async fn close(&self) -> Result<(), EngineError> {
         self.shared.writer.flush().await?;
+        let lease = self.lease.lock().ok().and_then(|mut lease| lease.take());
+        if let Some(lease) = lease {
+            let owner = lease.owner;
+            drop(lease);
+            let why = stop::interrupted_because(StopCause::Shutdown);
+            let left = self.shared.writer.call(move |w| w.release_owner(owner, &why)).await?;
+            if !left.is_empty() {
+                tracing::warn!(?left, "runs still going at close were recorded as interrupted");
+            }
+        }
         let store = self
             .shared
             .reader
@@ -138,10 +159,20 @@ impl Engine {
         self.shared.events.subscribe()
     }
 
-    /// Asks the run `run_id` to stop; returns whether it was running here.
+    /// Asks the run `run_id` to stop, to be recorded as cancelled; returns whether it was running here.
     pub fn cancel(&self, run_id: i64) -> bool {
-        let running = self.running.lock().ok();
-        running.and_then(|r| r.get(&run_id).cloned()).map(|token| token.cancel()).is_some()
+        self.running.stop(run_id, StopCause::Cancelled)
+    }
+
+    /// Stops every run going here because the process is stopping (SIGTERM, Ctrl-C): each is
+    /// recorded as interrupted, so that it can be resumed. Returns how many were asked to stop.
+    pub fn interrupt_all(&self) -> usize {
+        self.running.stop_all(StopCause::Shutdown)
+    }
+
+    /// Waits until no run is going here, or `limit` has passed; returns how many still are.
+    pub async fn wait_idle(&self, limit: Duration) -> usize {
+        self.running.wait_empty(limit).await
     }
 
     /// Runs `request` to its end. Errors before the run is recorded (an unknown target, a
@@ -172,10 +203,11 @@ impl Engine {
             }
         };
         let (run_target, input, origin) = (target.clone(), request.input.clone(), request.origin);
+        let owner = self.shared.owner;
         let run_id = self
             .shared
             .writer
-            .call(move |w| w.create_run(session_id, &run_target, &input, origin))
+            .call(move |w| w.create_run(session_id, &run_target, &input, origin, owner))
             .await?;
         self.drive(run_id, session_id, blueprint, request.target, request.input, None).await
     }
@@ -191,12 +223,10 @@ impl Engine {
         input: String,
         replay: Option<Arc<ReplayPlan>>,
     ) -> Result<RunOutcome, EngineError> {
-        let cancel = CancellationToken::new();
-        if let Ok(mut running) = self.running.lock() {
-            running.insert(run_id, cancel.clone());
-        }
+        let stop = self.running.insert(run_id);
         let root = blueprint.target.agent.clone();
-        let mut ctx = RunContext::new(&self.shared, run_id, session_id, blueprint, cancel);
+        let mut ctx =
+            RunContext::new(&self.shared, run_id, session_id, blueprint, Arc::clone(&stop));
         ctx.replay = replay;
         ctx.emit(RunEvent::RunStarted { run_id, session_id, target: label });
 
@@ -207,23 +237,37 @@ impl Engine {
         };
         let (status, output, error) = match result {
             Ok(invocation) => (RunStatus::Succeeded, Some(invocation.output), None),
-            Err(EngineError::Cancelled) => {
-                (RunStatus::Cancelled, None, Some("cancelled".to_owned()))
-            }
+            Err(EngineError::Cancelled) => match stop.cause() {
+                Some(cause @ (StopCause::Shutdown | StopCause::LeaseLost)) => {
+                    let why = format!(
+                        "{}; resume it with `agentloom runs resume {run_id}`",
+                        stop::interrupted_because(cause)
+                    );
+                    (RunStatus::Interrupted, None, Some(why))
+                }
+                _ => (RunStatus::Cancelled, None, Some("cancelled".to_owned())),
+            },
             Err(error) => (RunStatus::Failed, None, Some(error.to_string())),
         };
-        let (out, err) = (output.clone(), error.clone());
-        let run = self
+        let (out, err, owner) = (output.clone(), error.clone(), self.shared.owner);
+        let recorded = self
             .shared
             .writer
             .call(move |w| {
-                w.finish_run(run_id, status, out.as_deref(), err.as_deref())?;
-                w.run(run_id)
+                let ended = w.finish_run(run_id, owner, status, out.as_deref(), err.as_deref())?;
+                Ok((ended, w.run(run_id)?))
             })
-            .await?;
-        if let Ok(mut running) = self.running.lock() {
-            running.remove(&run_id);
+            .await;
+        self.running.remove(run_id);
+        let (ended, run) = recorded?;
+        if !ended {
+            tracing::warn!(
+                run_id,
+                "the run ended here after another process had recorded it as {}; that record stands",
+                run.status
+            );
         }
+        let (status, output, error) = (run.status, run.output.clone(), run.error.clone());
         ctx.emit(RunEvent::RunFinished {
             run_id,
             status,
@@ -241,4 +285,13 @@ impl Engine {
             cost_usd: run.cost_usd,
         })
     }
+}
+
+/// What this process is, for the run owner row: the program's file name.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "agentloom".to_owned())
 }

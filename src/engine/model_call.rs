@@ -109,7 +109,7 @@ pub(super) fn finish_model_span(
 ) -> Spent {
     let (status, usage) = match result {
         Ok(response) => (RunStatus::Succeeded, response.usage),
-        Err(LlmError::Cancelled) => (RunStatus::Cancelled, Usage::default()),
+        Err(LlmError::Cancelled) => (ctx.stopped_status(), Usage::default()),
         Err(_) => (RunStatus::Failed, Usage::default()),
     };
     let cost_usd = cost_of(config, usage);

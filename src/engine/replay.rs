@@ -46,8 +46,19 @@ pub enum ReplayDefinitions {
     AsRecorded,
 }
 
+/// What a plan is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlanKind {
+    /// A replay: a new run repeating a recorded one.
+    Replay,
+    /// Resuming an interrupted run as itself: its finished steps are answered from what they
+    /// recorded, every other step runs live (see `engine::resume`).
+    Resume,
+}
+
 /// The recording a replay answers from, and what went wrong matching it.
 pub struct ReplayPlan {
+    kind: PlanKind,
     source_run: i64,
     source_session: i64,
     from_span: Option<i64>,
@@ -114,6 +125,7 @@ impl ReplayPlan {
             .filter_map(|m| Some(((m.span_id?, m.tool_call_id.clone()?), m.content[1..].to_vec())))
             .collect();
         Ok(ReplayPlan {
+            kind: PlanKind::Replay,
             source_run: source.id,
             source_session: source.session_id,
             from_span,
@@ -122,6 +134,27 @@ impl ReplayPlan {
             tool_parts,
             divergence: Mutex::new(None),
         })
+    }
+
+    /// A plan resuming the interrupted run `run` (with its `spans` and `messages`) as itself.
+    pub fn resume(
+        run: &crate::model::Run,
+        spans: &[Span],
+        messages: &[Message],
+    ) -> Result<ReplayPlan, EngineError> {
+        let mut plan = ReplayPlan::new(run, spans, messages, None)?;
+        plan.kind = PlanKind::Resume;
+        Ok(plan)
+    }
+
+    /// Whether this plan resumes a run as itself rather than replaying it as a new one.
+    pub fn resumes(&self) -> bool {
+        self.kind == PlanKind::Resume
+    }
+
+    /// How many recorded steps a resume reuses instead of running them again.
+    pub fn finished_steps(&self) -> usize {
+        self.steps.values().filter(|step| finished(step)).count()
     }
 
     /// Whether the step at `path` (a `kind` step of `agent`, named `name`, given `input`) is
@@ -134,6 +167,9 @@ impl ReplayPlan {
         name: Option<&str>,
         input: Option<&str>,
     ) -> Result<Pin<'_>, String> {
+        if self.resumes() {
+            return Ok(self.resume_pin(path, kind, agent, name, input));
+        }
         let step = describe_step(kind, agent, name);
         let Some(recorded) = self.steps.get(path) else {
             return match self.from_span {
@@ -160,6 +196,13 @@ impl ReplayPlan {
                 recorded.id
             ));
         }
+        if recorded.status == RunStatus::Interrupted {
+            return Err(format!(
+                "run {} was interrupted during {step} (span {}): it has no answer to replay; \
+                 resume it (agentloom runs resume {}) or replay it from an earlier span",
+                self.source_run, recorded.id, self.source_run
+            ));
+        }
         if recorded.input.as_deref() != input {
             return Err(format!(
                 "{step} (span {} of run {}) was given other input than when it was recorded:\n  recorded: {}\n  now:      {}",
@@ -170,6 +213,30 @@ impl ReplayPlan {
             ));
         }
         Ok(Pin::Recorded(recorded))
+    }
+
+    /// In a resume: the recorded step at `path` answers when it finished and is the same step
+    /// (agent, kind, tool, input); anything else (it was cut off, or never taken) runs live.
+    fn resume_pin(
+        &self,
+        path: &[i64],
+        kind: SpanKind,
+        agent: &str,
+        name: Option<&str>,
+        input: Option<&str>,
+    ) -> Pin<'_> {
+        match self.steps.get(path) {
+            Some(recorded)
+                if finished(recorded)
+                    && recorded.kind == kind
+                    && recorded.agent == agent
+                    && (kind != SpanKind::ToolCall || name.is_none_or(|n| n == recorded.name))
+                    && recorded.input.as_deref() == input =>
+            {
+                Pin::Recorded(recorded)
+            }
+            _ => Pin::Live,
+        }
     }
 
     /// Whether the recorded step `step` runs live: it is the span replayed from or inside it, or it
@@ -215,6 +282,14 @@ impl ReplayPlan {
             found.get_or_insert((agent.to_owned(), why));
         }
     }
+}
+
+/// Whether a recorded step has an answer a resume can reuse: it succeeded, or it is a tool call
+/// that failed (its error was the result the model was given). A model call that failed, and
+/// every step cut off, runs again.
+fn finished(step: &Span) -> bool {
+    step.status == RunStatus::Succeeded
+        || (step.status == RunStatus::Failed && step.kind == SpanKind::ToolCall)
 }
 
 fn describe_step(kind: SpanKind, agent: &str, name: Option<&str>) -> String {
@@ -285,13 +360,13 @@ impl Engine {
             None => format!("replay of run {}", source.id),
         };
         let (source_id, source_session) = (source.id, source.session_id);
-        let (from, origin) = (request.from_span, request.origin);
+        let (from, origin, owner) = (request.from_span, request.origin, self.shared.owner);
         let (run_id, session_id) = self
             .shared
             .writer
             .call(move |w| {
                 let session = w.create_replay_session(source_session, &title)?;
-                let run = w.create_replay_run(session, source_id, from, revision, origin)?;
+                let run = w.create_replay_run(session, source_id, from, revision, origin, owner)?;
                 Ok((run, session))
             })
             .await?;
@@ -308,7 +383,7 @@ impl Engine {
 
 impl Engine {
     /// Reads from the database on the engine's read connection.
-    fn read<T>(
+    pub(super) fn read<T>(
         &self,
         f: impl FnOnce(&crate::store::Reader<'_>) -> crate::store::Result<T>,
     ) -> Result<T, EngineError> {
@@ -325,7 +400,7 @@ impl RunContext {
     /// Whether this run is a replay answering every step from its recording (no `from_span`), so
     /// that nothing live happens: no provider is called and no MCP server is reached.
     pub fn replays_everything(&self) -> bool {
-        self.replay.as_ref().is_some_and(|plan| plan.from_span.is_none())
+        self.replay.as_ref().is_some_and(|plan| !plan.resumes() && plan.from_span.is_none())
     }
 
     /// The conversation `agent` has had in this session; in a replay, the one it had had in the
@@ -333,12 +408,12 @@ impl RunContext {
     pub fn agent_history(&self, agent: &str) -> Result<Vec<Message>, EngineError> {
         self.read(|r| {
             let mut history = match &self.replay {
-                Some(plan) => {
+                Some(plan) if !plan.resumes() => {
                     r.agent_history_before(plan.source_session, agent, plan.source_run)?
                 }
-                None => Vec::new(),
+                _ => Vec::new(),
             };
-            history.extend(r.agent_history(self.session_id, agent)?);
+            history.extend(r.agent_history(self.session_id, agent, Some(self.run_id))?);
             Ok(history)
         })
     }
@@ -366,9 +441,13 @@ impl RunContext {
         pin
     }
 
-    /// Ends `span` as a replayed step; `source` is the recorded span it repeats.
+    /// Ends `span` as a replayed step; `source` is the recorded span it repeats (in a resume, the
+    /// step of the interrupted attempt whose answer it reuses).
     fn finish_replayed(&self, span: i64, source: &Span, started: Instant, mut end: SpanEnd) {
-        end.attributes.insert("replayed_from".into(), source.id.into());
+        match &self.replay {
+            Some(plan) if plan.resumes() => end.attributes.insert("reused".into(), true.into()),
+            _ => end.attributes.insert("replayed_from".into(), source.id.into()),
+        };
         end.duration_ms = started.elapsed().as_millis() as u64;
         self.finish_span(span, end);
     }

@@ -121,7 +121,7 @@ pub async fn execute(
         Ok(Ok((content, spent))) => (RunStatus::Succeeded, content.clone(), *spent),
         Ok(Err(message)) => (RunStatus::Failed, message.clone(), Spent::default()),
         Err(EngineError::Cancelled) => {
-            (RunStatus::Cancelled, "cancelled".to_owned(), Spent::default())
+            (ctx.stopped_status(), "cancelled".to_owned(), Spent::default())
         }
         Err(error) => (RunStatus::Failed, error.to_string(), Spent::default()),
     };

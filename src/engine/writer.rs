@@ -8,7 +8,7 @@ use std::thread;
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::EngineError;
-use crate::store::{Result as StoreResult, Store, StoreError, Writer};
+use crate::store::{OwnerId, ProcessIdentity, Result as StoreResult, Store, StoreError, Writer};
 
 /// What a job leaves to do once its batch is committed (or failed): hand over its result.
 type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -26,9 +26,13 @@ pub struct WriterHandle {
 }
 
 impl WriterHandle {
-    /// Starts the writer thread on its own connection to `path`.
-    pub fn start(path: &Path) -> Result<WriterHandle, EngineError> {
+    /// Starts the writer thread on its own connection to `path`, after registering this process
+    /// (`program` says what it is) as an owner of runs on the file.
+    pub fn start(path: &Path, program: &str) -> Result<(WriterHandle, OwnerId), EngineError> {
         let mut store = Store::open(path)?;
+        let me = ProcessIdentity::current();
+        let owner = store
+            .write("registering this process as a run owner", |w| w.register_owner(me, program))?;
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
         thread::Builder::new()
             .name("agentloom-writer".into())
@@ -45,7 +49,7 @@ impl WriterHandle {
                 }
             })
             .map_err(|error| EngineError::WriterGone(error.to_string()))?;
-        Ok(WriterHandle { jobs })
+        Ok((WriterHandle { jobs }, owner))
     }
 
     /// Waits until everything sent so far is committed.
@@ -62,16 +66,30 @@ impl WriterHandle {
         let job: Job = Box::new(move |writer| {
             let result = writer.within_savepoint(write);
             Box::new(move |commit_error| {
-                let result = match commit_error {
-                    Some(message) => Err(StoreError::Invalid(message.to_owned())),
-                    None => result,
-                };
-                let _ = reply.send(result);
+                let _ = reply.send(finished(result, commit_error));
             })
         });
         self.jobs.send(job).map_err(|_| EngineError::WriterGone("it has shut down".into()))?;
         let result =
             answer.await.map_err(|_| EngineError::WriterGone("a batch was dropped".into()))?;
+        Ok(result?)
+    }
+
+    /// `call` for a plain thread, outside the async runtime: blocks until `write` is committed.
+    pub fn call_blocking<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(&Writer<'_>) -> StoreResult<T> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        let job: Job = Box::new(move |writer| {
+            let result = writer.within_savepoint(write);
+            Box::new(move |commit_error| {
+                let _ = reply.send(finished(result, commit_error));
+            })
+        });
+        self.jobs.send(job).map_err(|_| EngineError::WriterGone("it has shut down".into()))?;
+        let result =
+            answer.recv().map_err(|_| EngineError::WriterGone("a batch was dropped".into()))?;
         Ok(result?)
     }
 
@@ -90,6 +108,14 @@ impl WriterHandle {
         if self.jobs.send(job).is_err() {
             eprintln!("agentloom: a record could not be written: the writer has shut down");
         }
+    }
+}
+
+/// What a job returns once its batch is over: its own result, unless the batch failed to commit.
+fn finished<T>(result: StoreResult<T>, commit_error: Option<&str>) -> StoreResult<T> {
+    match commit_error {
+        Some(message) => Err(StoreError::Invalid(message.to_owned())),
+        None => result,
     }
 }
 

@@ -21,13 +21,20 @@ string_enum! {
         Succeeded = "succeeded",
         Failed = "failed",
         Cancelled = "cancelled",
+        /// Stopped with its process (killed, or shut down) before it ended; it can be resumed.
+        Interrupted = "interrupted",
     }
 }
 
 impl RunStatus {
-    /// Whether a run or span in this status is over: succeeded, failed or cancelled.
+    /// Whether a run or span in this status is over: succeeded, failed, cancelled or interrupted.
     pub fn is_final(self) -> bool {
-        matches!(self, RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled)
+        !self.is_going()
+    }
+
+    /// Whether a run or span in this status is still going on: queued, running or waiting.
+    pub fn is_going(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running | RunStatus::Waiting)
     }
 }
 
@@ -97,5 +104,7 @@ string_enum! {
         Declined = "declined",
         Cancelled = "cancelled",
         Expired = "expired",
+        /// The run that asked stopped with its process before anyone answered.
+        Withdrawn = "withdrawn",
     }
 }

@@ -19,6 +19,11 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
 
+    #[error(
+        "session {session} is busy with run {run}, one turn at a time; wait for it to end or cancel it (agentloom runs show {run})"
+    )]
+    SessionBusy { session: i64, run: i64 },
+
     #[error("refused: the change would leave {}", render_problems(.0))]
     Conflicts(Vec<Problem>),
 

@@ -87,6 +87,12 @@ impl Writer<'_> {
         answer: Option<&serde_json::Value>,
     ) -> Result<HumanInputRequest> {
         let request = self.human_input(id)?;
+        if let (HumanInputStatus::Withdrawn, Some(run)) = (request.status, request.run_id) {
+            return Err(StoreError::Invalid(format!(
+                "human-input request {id} was withdrawn: run {run}, which asked it, was interrupted; \
+                 resume the run (agentloom runs resume {run}) to be asked again"
+            )));
+        }
         if request.status != HumanInputStatus::Pending {
             return Err(StoreError::Invalid(format!(
                 "human-input request {id} is already {}; only a pending request can be answered",

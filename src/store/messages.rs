@@ -58,11 +58,22 @@ impl Reader<'_> {
         )
     }
 
-    /// The messages of `agent` in `session`, in sequence: its conversation so far.
-    pub fn agent_history(&self, session: i64, agent: &str) -> Result<Vec<Message>> {
-        let sql =
-            format!("{SELECT} WHERE m.session_id = ?1 AND a.name = ?2 ORDER BY m.sequence_number");
-        self.all(&sql, params![session, agent], from_row)
+    /// The messages of `agent` in `session`, in sequence: its conversation so far, made of the
+    /// turns that succeeded and of the run `current` going on. A turn that failed, was cancelled
+    /// or was interrupted left no answer to its question, so none of it is fed to the next turn.
+    pub fn agent_history(
+        &self,
+        session: i64,
+        agent: &str,
+        current: Option<i64>,
+    ) -> Result<Vec<Message>> {
+        let sql = format!(
+            "{SELECT} WHERE m.session_id = ?1 AND a.name = ?2
+               AND (m.run_id IS NULL OR m.run_id IS ?3
+                    OR (SELECT status FROM runs r WHERE r.id = m.run_id) = 'succeeded')
+             ORDER BY m.sequence_number"
+        );
+        self.all(&sql, params![session, agent, current], from_row)
     }
 
     /// Every message of `run`, in sequence.

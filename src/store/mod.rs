@@ -17,6 +17,8 @@ mod logs;
 mod mcp_servers;
 mod messages;
 mod open;
+mod owners;
+mod process;
 mod replays;
 pub mod schema;
 mod sessions;
@@ -40,6 +42,8 @@ pub use journal::JournalEntry;
 pub use links::LinkSelector;
 pub use logs::{LogFilter, NewLog};
 pub use messages::NewMessage;
+pub use owners::{HEARTBEAT_EVERY, OWNER_LEASE, OwnerId};
+pub use process::{Liveness, ProcessIdentity};
 pub use replays::ReplaySource;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use sessions::{RunFilter, RunTarget};
@@ -64,9 +68,14 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating or upgrading as needed) the database at `path`.
+    ///
+    /// Opening a file that others may have left also marks the runs of processes that are gone
+    /// `interrupted` (see [`Store::recover_abandoned_runs`]).
     pub fn open(path: &Path) -> Result<Store> {
         let (conn, read_only) = open::open_file(path)?;
-        Ok(Store { conn, path: path.to_owned(), read_only })
+        let mut store = Store { conn, path: path.to_owned(), read_only };
+        store.recover_abandoned_runs()?;
+        Ok(store)
     }
 
     /// The file this store reads and writes.

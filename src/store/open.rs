@@ -1,7 +1,6 @@
 //! Opening a database file: recognise what it is before touching it, create or upgrade it, set the pragmas.
 
 use std::fs;
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,32 +13,24 @@ use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
 enum Found {
     /// Nothing yet, or an empty file: a new database.
     Nothing,
-    /// A SQLite file (AgentLoom's or still blank inside).
-    Sqlite,
+    /// A file with something in it, which SQLite itself then recognises as a database or not.
+    Something,
 }
-
-/// The header every SQLite 3 file starts with.
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// How long a connection waits for another writer before giving up.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Looks at `path` with `stat` alone. The file is never opened outside SQLite: on POSIX, closing
+/// any descriptor of a file drops every lock the process holds on it, so a header read here while
+/// another connection of this process is open (the service's pool, the engine's writer) would let
+/// other processes write under it. SQLite reads the header itself, in `header_facts`.
 fn inspect(path: &Path) -> Result<Found> {
-    let io = |source| StoreError::Io { path: path.to_owned(), source };
-    let mut file = match fs::File::open(path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
-        Err(error) => return Err(io(error)),
-    };
-    if file.metadata().map_err(io)?.is_dir() {
-        return Err(StoreError::NotSqlite { path: path.to_owned() });
-    }
-    let mut header = Vec::with_capacity(SQLITE_MAGIC.len());
-    file.by_ref().take(SQLITE_MAGIC.len() as u64).read_to_end(&mut header).map_err(io)?;
-    match header.as_slice() {
-        [] => Ok(Found::Nothing),
-        bytes if bytes == SQLITE_MAGIC => Ok(Found::Sqlite),
-        _ => Err(StoreError::NotSqlite { path: path.to_owned() }),
+    match fs::metadata(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Found::Nothing),
+        Err(source) => Err(StoreError::Io { path: path.to_owned(), source }),
+        Ok(meta) if meta.is_dir() => Err(StoreError::NotSqlite { path: path.to_owned() }),
+        Ok(meta) if meta.len() == 0 => Ok(Found::Nothing),
+        Ok(_) => Ok(Found::Something),
     }
 }
 
@@ -48,7 +39,7 @@ fn inspect(path: &Path) -> Result<Found> {
 /// SQLite, not AgentLoom's, or newer than this binary. Returns the connection and whether it is read-only.
 pub(super) fn open_file(path: &Path) -> Result<(Connection, bool)> {
     let found = inspect(path)?;
-    let read_only = matches!(found, Found::Sqlite)
+    let read_only = matches!(found, Found::Something)
         && fs::metadata(path).map(|m| m.permissions().readonly()).unwrap_or(false);
     let new_dir =
         path.parent().filter(|d| !d.as_os_str().is_empty() && matches!(found, Found::Nothing));

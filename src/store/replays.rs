@@ -5,6 +5,7 @@
 use rusqlite::params;
 
 use super::error::{Result, StoreError};
+use super::owners::OwnerId;
 use super::{Reader, Writer};
 use crate::model::{Message, RunOrigin};
 
@@ -56,7 +57,7 @@ impl Reader<'_> {
             [run],
             |row| row.get::<_, i64>(0),
         )?;
-        let messages = self.agent_history(session, agent)?;
+        let messages = self.agent_history(session, agent, None)?;
         Ok(messages.into_iter().filter(|m| Some(m.sequence_number) < before).collect())
     }
 }
@@ -84,6 +85,7 @@ impl Writer<'_> {
         from: Option<i64>,
         revision: i64,
         origin: RunOrigin,
+        owner: OwnerId,
     ) -> Result<i64> {
         self.session(session)?;
         self.run(source)?;
@@ -99,11 +101,11 @@ impl Writer<'_> {
         }
         self.exec(
             "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
-                               status, origin, replay_of_run_id, replay_from_span_id, started_at)
-             SELECT ?1, workflow_id, agent_id, target_name, ?4, input, 'running', ?5, id, ?3,
+                               status, origin, replay_of_run_id, replay_from_span_id, owner_id, started_at)
+             SELECT ?1, workflow_id, agent_id, target_name, ?4, input, 'running', ?5, id, ?3, ?6,
                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
              FROM runs WHERE id = ?2",
-            params![session, source, from, revision, origin.as_str()],
+            params![session, source, from, revision, origin.as_str(), owner.0],
         )?;
         Ok(self.conn().last_insert_rowid())
     }

@@ -1,8 +1,8 @@
 //! The schema's migrations, applied in order and counted in `PRAGMA user_version`.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
-use super::error::Result;
+use super::error::{Result, StoreError};
 
 /// Marks a SQLite file as AgentLoom's (`PRAGMA application_id`, the bytes "ALOM").
 pub const APPLICATION_ID: i64 = 0x414C_4F4D;
@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "edit journal",
         sql: include_str!("../../migrations/0004_edit_journal.sql"),
     },
+    Migration {
+        version: 5,
+        name: "run ownership",
+        sql: include_str!("../../migrations/0005_run_ownership.sql"),
+    },
 ];
 
 /// The schema version this binary writes.
@@ -44,7 +49,19 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Takes the database from its current version to `target`, all steps in one transaction.
 /// Public so that upgrade tests can build databases of every earlier version.
+///
+/// Foreign keys are off while the steps run, as SQLite's way of changing a table (building the new
+/// one, copying the rows, dropping the old) needs, and every reference is checked before the
+/// transaction commits: an upgrade that would leave one dangling changes nothing.
 pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = migrate_in_one_transaction(conn, target);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    migrated
+}
+
+fn migrate_in_one_transaction(conn: &mut Connection, target: i64) -> Result<()> {
     let tx = conn.transaction()?;
     let current: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     for migration in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
@@ -52,6 +69,13 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         tx.pragma_update(None, "user_version", migration.version)?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    let dangling: Option<String> =
+        tx.query_row("PRAGMA foreign_key_check", [], |row| row.get(0)).optional()?;
+    if let Some(table) = dangling {
+        return Err(StoreError::Invalid(format!(
+            "upgrading the schema would leave a row of {table} referring to a row that does not exist"
+        )));
+    }
     tx.commit()?;
     Ok(())
 }

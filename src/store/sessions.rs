@@ -4,6 +4,7 @@ use rusqlite::{Row, params};
 
 use super::convert::{json, word};
 use super::error::{Result, StoreError};
+use super::owners::OwnerId;
 use super::{Reader, Writer};
 use crate::model::{Run, RunDiff, RunOrigin, RunStatus, Session};
 
@@ -50,6 +51,15 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
         ended_at: row.get(16)?,
     })
 }
+
+/// SQL assignments setting a run's tokens and cost (run `?1`) to the sums over its model calls.
+pub(super) const RUN_TOTALS: &str = "\
+    input_tokens = (SELECT ifnull(sum(input_tokens), 0) FROM spans
+                    WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
+    output_tokens = (SELECT ifnull(sum(output_tokens), 0) FROM spans
+                     WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
+    cost_usd = (SELECT ifnull(sum(cost_usd), 0) FROM spans
+                WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling'))";
 
 /// What a run is of: a workflow (through its root agent) or an agent on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,13 +127,15 @@ impl Writer<'_> {
         Ok(self.conn().last_insert_rowid())
     }
 
-    /// Records a new run of `target` in `session`, at the current definition revision, running.
+    /// Records a new run of `target` in `session`, at the current definition revision, running
+    /// under `owner`. Refused while another turn of the session is going on, in any process.
     pub fn create_run(
         &self,
         session: i64,
         target: &RunTarget,
         input: &str,
         origin: RunOrigin,
+        owner: OwnerId,
     ) -> Result<i64> {
         self.session(session)?;
         let workflow = match &target.workflow {
@@ -133,13 +145,73 @@ impl Writer<'_> {
         let agent = self.agent_id(&target.agent)?;
         let name = target.workflow.as_deref().unwrap_or(&target.agent);
         let revision = self.current_revision()?;
-        self.exec(
+        let inserted = self.exec(
             "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
-                               status, origin, started_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            params![session, workflow, agent, name, revision, input, origin.as_str()],
-        )?;
+                               status, origin, owner_id, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            params![session, workflow, agent, name, revision, input, origin.as_str(), owner.0],
+        );
+        self.refuse_second_turn(session, inserted)?;
         Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Takes the interrupted run `run` up again under `owner`, as its next attempt: running, its
+    /// error and end cleared, its spans and messages of the interrupted attempt removed (the
+    /// resumed attempt records them anew, reusing what finished). Returns the attempt number.
+    pub fn resume_run(&self, run: i64, owner: OwnerId) -> Result<i64> {
+        let current = self.run(run)?;
+        if current.status != RunStatus::Interrupted {
+            return Err(StoreError::Invalid(format!(
+                "run {run} is {}; only an interrupted run can be resumed",
+                current.status
+            )));
+        }
+        let claimed = self.exec(
+            "UPDATE runs SET status = 'running', error = NULL, output = NULL, ended_at = NULL,
+                    owner_id = ?2, attempt = attempt + 1
+             WHERE id = ?1 AND status = 'interrupted'",
+            params![run, owner.0],
+        );
+        self.refuse_second_turn(current.session_id, claimed)?;
+        self.exec("DELETE FROM messages WHERE run_id = ?1", [run])?;
+        self.exec("DELETE FROM spans WHERE run_id = ?1", [run])?;
+        Ok(self
+            .first("SELECT attempt FROM runs WHERE id = ?1", [run], |row| row.get(0))?
+            .unwrap_or(1))
+    }
+
+    /// Cancels run `run` where it is not going on in any process (it was interrupted), so that it
+    /// is not resumed; `false` when it is not interrupted.
+    pub fn cancel_interrupted_run(&self, run: i64) -> Result<bool> {
+        let changed = self.exec(
+            "UPDATE runs SET status = 'cancelled', error = 'cancelled after it was interrupted'
+             WHERE id = ?1 AND status = 'interrupted'",
+            [run],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Turns the unique index that keeps one turn per session going into an error naming the turn.
+    fn refuse_second_turn(&self, session: i64, written: Result<usize>) -> Result<()> {
+        let error = match written {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        let StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) = &error else {
+            return Err(error);
+        };
+        if failure.code != rusqlite::ErrorCode::ConstraintViolation {
+            return Err(error);
+        }
+        let going: Option<i64> = self.first(
+            "SELECT id FROM runs WHERE session_id = ?1 AND status IN ('running', 'waiting')",
+            [session],
+            |row| row.get(0),
+        )?;
+        match going {
+            Some(run) => Err(StoreError::SessionBusy { session, run }),
+            None => Err(error),
+        }
     }
 
     /// Moves a run that is still going to `status` (running or waiting).
@@ -151,26 +223,25 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Ends a run with its outcome; its tokens and cost are the sums over its model calls.
+    /// Ends a run with its outcome; its tokens and cost are the sums over its model calls. Only a
+    /// run still going under `owner` is ended: one that another process took for abandoned (and
+    /// interrupted, or resumed) is left as that process recorded it. Returns whether it was ended.
     pub fn finish_run(
         &self,
         run: i64,
+        owner: OwnerId,
         status: RunStatus,
         output: Option<&str>,
         error: Option<&str>,
-    ) -> Result<()> {
-        self.exec(
-            "UPDATE runs SET status = ?2, output = ?3, error = ?4,
-                    ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                    input_tokens = (SELECT ifnull(sum(input_tokens), 0) FROM spans
-                                    WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
-                    output_tokens = (SELECT ifnull(sum(output_tokens), 0) FROM spans
-                                     WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
-                    cost_usd = (SELECT ifnull(sum(cost_usd), 0) FROM spans
-                                WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling'))
-             WHERE id = ?1",
-            params![run, status.as_str(), output, error],
+    ) -> Result<bool> {
+        let changed = self.exec(
+            &format!(
+                "UPDATE runs SET status = ?2, output = ?3, error = ?4, owner_id = NULL,
+                        ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {RUN_TOTALS}
+                 WHERE id = ?1 AND owner_id = ?5 AND status IN ('running', 'waiting')"
+            ),
+            params![run, status.as_str(), output, error, owner.0],
         )?;
-        Ok(())
+        Ok(changed == 1)
     }
 }

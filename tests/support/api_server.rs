@@ -84,6 +84,17 @@ impl ApiServer {
         }
     }
 
+    /// Kills the service at once (SIGKILL), as a crash would, and waits for it to be gone.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the service");
+        self.child.wait().expect("wait for the service");
+    }
+
+    /// The service's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the service printed so far.
     pub fn log(&self) -> String {
         self.log.lock().expect("log").clone()

@@ -160,6 +160,7 @@ pub fn status_text(status: RunStatus) -> RichText {
         RunStatus::Succeeded => ("✔", Color32::from_rgb(90, 180, 90)),
         RunStatus::Failed => ("✖", Color32::from_rgb(220, 90, 90)),
         RunStatus::Cancelled => ("■", Color32::from_gray(150)),
+        RunStatus::Interrupted => ("⚠", Color32::from_rgb(230, 140, 60)),
     };
     RichText::new(format!("{mark} {status}")).color(color)
 }

@@ -23,6 +23,8 @@ pub enum NodeStatus {
     Done,
     Failed,
     Cancelled,
+    /// Its run stopped with its process before it ended: it can be resumed.
+    Interrupted,
 }
 
 impl NodeStatus {
@@ -34,6 +36,7 @@ impl NodeStatus {
             RunStatus::Succeeded => NodeStatus::Done,
             RunStatus::Failed => NodeStatus::Failed,
             RunStatus::Cancelled => NodeStatus::Cancelled,
+            RunStatus::Interrupted => NodeStatus::Interrupted,
         }
     }
 }
@@ -203,6 +206,7 @@ pub fn progress_from_spans(spans: &[Span]) -> BTreeMap<String, AgentProgress> {
                     NodeStatus::Queued => 0,
                     NodeStatus::Done => 1,
                     NodeStatus::Cancelled => 2,
+                    NodeStatus::Interrupted => 3,
                     NodeStatus::Running => 3,
                     NodeStatus::Waiting => 4,
                     NodeStatus::Failed => 5,
