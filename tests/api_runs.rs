@@ -7,6 +7,7 @@
 mod api_server;
 mod support;
 
+use std::io::Write;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -293,24 +294,86 @@ fn a_webhook_that_keeps_failing_is_given_up_after_bounded_attempts() {
 }
 
 #[test]
-fn stopping_the_service_cancels_its_runs_and_records_them_whole() {
+fn stopping_the_service_interrupts_its_runs_which_resume_after_a_restart() {
     let (sandbox, mut server, http) = service();
     add_asker(&http);
     let session = open_session(&http, "asker");
     let waiting = send_in_background(&server.base(), session, "pick");
     let run = pending_question(&http)["run_id"].as_i64().expect("run");
+    // A second turn whose client hangs up at once: its run goes on, and must be recorded too.
+    let hung_up = open_session(&http, "asker");
+    let mut request = std::net::TcpStream::connect(server.addr).expect("connect");
+    let body = r#"{"message": "gone"}"#;
+    write!(
+        request,
+        "POST /sessions/{hung_up}/send HTTP/1.1\r\nHost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        server.addr,
+        body.len()
+    )
+    .expect("send");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http.get("/human-input?status=pending").expect(200).as_array().map_or(0, Vec::len) < 2 {
+        assert!(Instant::now() < deadline, "the second turn did not ask");
+        thread::sleep(Duration::from_millis(50));
+    }
+    drop(request);
+
     let status = server.terminate();
     assert!(status.success(), "{status}: {}", server.log());
-    assert_eq!(waiting.join().expect("the send")["status"], "cancelled");
+    let answered = waiting.join().expect("the send");
+    assert_eq!(answered["status"], "interrupted");
+    assert!(
+        answered["error"]
+            .as_str()
+            .is_some_and(|e| e.contains(&format!("agentloom runs resume {run}"))),
+        "{answered}"
+    );
+    let listed = sandbox.run(&["--json", "runs", "list", "--status", "interrupted"]).ok();
+    let listed: Value = serde_json::from_str(&listed.stdout).expect("JSON");
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "both turns recorded: {listed}");
     let shown = sandbox.run(&["--json", "runs", "show", &run.to_string()]).ok();
     let shown: Value = serde_json::from_str(&shown.stdout).expect("JSON");
-    assert_eq!(shown["run"]["status"], "cancelled");
+    assert_eq!(shown["run"]["status"], "interrupted");
     for span in shown["spans"].as_array().expect("spans") {
         assert!(
             !matches!(span["status"].as_str(), Some("running" | "waiting" | "queued")),
             "a span left open: {span}"
         );
     }
+    let withdrawn = sandbox.run(&["--json", "answer"]).ok();
+    assert!(
+        !withdrawn.stdout.contains("Which colour?"),
+        "no question is left pending: {}",
+        withdrawn.stdout
+    );
+
+    // Started again, the service resumes the run as itself: the question is asked anew.
+    let server = ApiServer::start(&sandbox);
+    let http = server.client();
+    let resuming = {
+        let base = server.base();
+        thread::spawn(move || {
+            Http::new(&base, None).post(&format!("/runs/{run}/resume"), json!({})).expect(200)
+        })
+    };
+    let question = pending_question(&http);
+    assert_eq!(question["run_id"], run);
+    let id = question["id"].as_i64().expect("id");
+    http.post(&format!("/human-input/{id}"), json!({"answer": "blue"})).expect(200);
+    let resumed = resuming.join().expect("the resume");
+    assert_eq!(resumed["run_id"], run);
+    assert_eq!(resumed["status"], "succeeded", "{resumed}");
+    assert_eq!(resumed["output"], "Thanks.");
+    http.post(&format!("/runs/{run}/resume"), json!({}))
+        .error(409, "only an interrupted run is resumed");
+    // An interrupted run is cancelled where it is not going on: it is then not resumed.
+    let other = listed[0]["id"]
+        .as_i64()
+        .filter(|id| *id != run)
+        .or(listed[1]["id"].as_i64())
+        .expect("other run");
+    http.post(&format!("/runs/{other}/cancel"), json!({})).expect(202);
+    assert_eq!(http.get(&format!("/runs/{other}")).expect(200)["run"]["status"], "cancelled");
 }
 
 #[test]

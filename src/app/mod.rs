@@ -268,6 +268,11 @@ impl eframe::App for AgentLoomApp {
             Remembered { db: Some(self.path.clone()), workflow: self.workflow.clone() };
         eframe::set_value(storage, REMEMBERED, &remembered);
     }
+
+    /// The window closes: the runs still going are recorded as interrupted, to be resumed.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.runs.shut_down();
+    }
 }
 
 impl AgentLoomApp {

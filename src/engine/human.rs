@@ -4,7 +4,7 @@
 use super::context::RunContext;
 use super::error::EngineError;
 use super::events::RunEvent;
-use crate::model::{HumanInputSource, HumanInputStatus};
+use crate::model::{HumanInputSource, HumanInputStatus, RunStatus};
 use crate::store::NewHumanInput;
 
 /// What the user did with a question.
@@ -55,7 +55,12 @@ pub async fn ask_as(
     let reply = loop {
         tokio::select! {
             _ = ctx.cancel.cancelled() => {
-                ctx.writer.send(move |w| w.answer_human_input(id, HumanInputStatus::Cancelled, None).map(|_| ()));
+                // A run interrupted with its process withdraws its question; a resume asks again.
+                let status = match ctx.stopped_status() {
+                    RunStatus::Interrupted => HumanInputStatus::Withdrawn,
+                    _ => HumanInputStatus::Cancelled,
+                };
+                ctx.writer.send(move |w| w.answer_human_input(id, status, None).map(|_| ()));
                 return Err(EngineError::Cancelled);
             }
             _ = tokio::time::sleep(ctx.human_input_poll) => {}

@@ -91,6 +91,12 @@ impl Provider for Playback {
             }
         })
     }
+
+    fn skip_answered(&self) {
+        if let Ok(mut next) = self.next.lock() {
+            *next += 1;
+        }
+    }
 }
 
 /// The tool calls of a scripted turn, with ids made from the turn's position.

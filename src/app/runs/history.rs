@@ -77,6 +77,13 @@ pub fn history_ui(runs: &mut Runs, ui: &mut egui::Ui) {
                 runner.cancel(run);
             }
         }
+        Some((run, RowAction::Resume)) => {
+            if let Some(runner) = runs.runner() {
+                runner.resume(run);
+                runs.focus_on(run);
+                runs.tab = Tab::Trace;
+            }
+        }
         None => {}
     }
 }
@@ -87,6 +94,7 @@ enum RowAction {
     CompareB,
     Replay,
     Cancel,
+    Resume,
 }
 
 fn run_row(ui: &mut egui::Ui, run: &Run, runs: &Runs) -> Option<RowAction> {
@@ -143,6 +151,20 @@ fn run_row(ui: &mut egui::Ui, run: &Run, runs: &Runs) -> Option<RowAction> {
     }
     if runs.is_going(run.id) && ui.small_button("■").on_hover_text("Cancel this run").clicked() {
         action = Some(RowAction::Cancel);
+    }
+    if run.status == RunStatus::Interrupted {
+        if ui
+            .small_button("▶ Resume")
+            .on_hover_text(
+                "Go on with this run where its process stopped: finished steps are not run again",
+            )
+            .clicked()
+        {
+            action = Some(RowAction::Resume);
+        }
+        if ui.small_button("■").on_hover_text("Cancel it, so that it is not resumed").clicked() {
+            action = Some(RowAction::Cancel);
+        }
     }
     if let Some(source) = run.replay_of_run_id {
         ui.label(RichText::new(format!("replay of run {source}")).weak());

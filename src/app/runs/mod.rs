@@ -229,4 +229,11 @@ impl Runs {
     fn runner(&self) -> Option<&Runner> {
         self.runner.as_ref().ok()
     }
+
+    /// Records the runs going here as interrupted and gives up the lease, as the window closes.
+    pub fn shut_down(&self) {
+        if let Some(runner) = self.runner() {
+            runner.shut_down();
+        }
+    }
 }

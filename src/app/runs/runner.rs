@@ -89,10 +89,49 @@ impl Runner {
         });
     }
 
-    /// Asks run `run_id` to stop.
+    /// Resumes the interrupted run `run_id` as itself: its finished steps answer from what they
+    /// recorded, the rest runs live.
+    pub fn resume(&self, run_id: i64) {
+        let (engine, notify, wake) = (self.engine.clone(), self.notify.clone(), self.wake.clone());
+        self.runtime.spawn(async move {
+            if let Err(error) = engine.resume(run_id).await {
+                let _ = notify.send(Notice::Error(format!("The run was not resumed: {error}")));
+                wake();
+            }
+        });
+    }
+
+    /// Asks run `run_id` to stop; an interrupted run (going on nowhere) is marked cancelled.
     pub fn cancel(&self, run_id: i64) {
-        if !self.engine.cancel(run_id) {
-            let _ = self.notify.send(Notice::Info(format!("Run {run_id} is not running here.")));
+        if self.engine.cancel(run_id) {
+            return;
+        }
+        let (path, notify, wake) = (self.path.clone(), self.notify.clone(), self.wake.clone());
+        self.runtime.spawn_blocking(move || {
+            let cancelled = Store::open(&path).and_then(|mut store| {
+                store.write("cancelling an interrupted run", |w| w.cancel_interrupted_run(run_id))
+            });
+            let notice = match cancelled {
+                Ok(true) => Notice::Info(format!("Run {run_id} cancelled.")),
+                Ok(false) => Notice::Info(format!("Run {run_id} is not running here.")),
+                Err(error) => Notice::Error(format!("Run {run_id} was not cancelled: {error}")),
+            };
+            let _ = notify.send(notice);
+            wake();
+        });
+    }
+
+    /// Stops the runs going here as the window closes (each recorded as interrupted, to be
+    /// resumed), gives them a moment to record it, and gives up this process's lease.
+    pub fn shut_down(&self) {
+        let engine = self.engine.clone();
+        let closed = self.runtime.block_on(async move {
+            engine.interrupt_all();
+            engine.wait_idle(std::time::Duration::from_secs(5)).await;
+            engine.close().await
+        });
+        if let Err(error) = closed {
+            tracing::error!("closing the engine: {error}");
         }
     }
 

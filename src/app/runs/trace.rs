@@ -12,7 +12,7 @@ use super::history::{format_cost, format_ms, status_text};
 use super::logs::level_color;
 use super::messages::message_ui;
 use super::view::RunView;
-use crate::model::{Span, SpanKind, epoch_millis};
+use crate::model::{RunStatus, Span, SpanKind, epoch_millis};
 
 pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
     let Some(run) = runs.view.run.clone() else {
@@ -23,6 +23,7 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
     let mut open_source = None;
     let mut rerun_from = None;
     let mut replay_all = false;
+    let mut resume = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("run {} · {}", run.id, run.target)).strong());
         ui.label(status_text(run.status));
@@ -38,6 +39,15 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
             .add_enabled(run.status.is_final(), egui::Button::new("↺ Replay"))
             .on_hover_text("Run it again from its recorded answers: no provider is called")
             .clicked();
+        if run.status == RunStatus::Interrupted {
+            resume = ui
+                .button("▶ Resume")
+                .on_hover_text(
+                    "Its process stopped before it ended: go on where it stopped, as the same run; \
+                     finished steps are not run again",
+                )
+                .clicked();
+        }
     });
     let rows = tree_rows(&runs.view.spans, &runs.collapsed);
     let critical = &runs.view.critical;
@@ -132,7 +142,9 @@ pub fn trace_ui(runs: &mut Runs, ui: &mut egui::Ui) {
         runs.trace_span = clicked;
     }
     if let Some(runner) = runs.runner() {
-        if replay_all {
+        if resume {
+            runner.resume(run.id);
+        } else if replay_all {
             runner.replay(run.id, None);
         } else if let Some(span) = rerun_from {
             runner.replay(run.id, Some(span));
@@ -363,7 +375,7 @@ fn text_block(ui: &mut egui::Ui, title: &str, text: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{JsonObject, RunStatus};
+    use crate::model::JsonObject;
 
     fn span(id: i64, parent: Option<i64>, position: i64, start: &str, end: &str) -> Span {
         Span {
