@@ -141,3 +141,47 @@ fn every_earlier_version_upgrades_to_the_fresh_schema_and_keeps_its_rows() {
         assert_eq!(kept, 2, "the backup holds the rows from before the upgrade");
     }
 }
+
+#[test]
+fn runs_left_going_by_an_older_version_are_interrupted_by_the_upgrade() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v4.db");
+    {
+        let mut conn = Connection::open(&path).expect("open");
+        migrate_to(&mut conn, 4).expect("schema 4");
+        conn.execute_batch(FIXTURE).expect("fixture");
+        conn.execute_batch(
+            "INSERT INTO sessions (workflow_id) VALUES (1), (1);
+             INSERT INTO runs (session_id, target_name, input, status, output) VALUES (1, 'story', 'a', 'succeeded', 'done');
+             INSERT INTO runs (session_id, target_name, input, status) VALUES (1, 'story', 'b', 'running'), (2, 'story', 'c', 'waiting');
+             INSERT INTO spans (run_id, kind, status) VALUES (1, 'agent', 'succeeded'), (2, 'agent', 'running'), (3, 'agent', 'waiting');
+             INSERT INTO human_input_requests (run_id, session_id, source, prompt) VALUES (3, 2, 'agent', 'Which?');",
+        )
+        .expect("runs of schema 4");
+    }
+    drop(Store::open(&path).expect("upgrade"));
+    let conn = Connection::open(&path).expect("open");
+    let column = |sql: &str| -> Vec<String> {
+        let mut statement = conn.prepare(sql).expect(sql);
+        statement.query_map([], |r| r.get(0)).expect(sql).collect::<Result<_, _>>().expect(sql)
+    };
+    assert_eq!(
+        column("SELECT status FROM runs ORDER BY id"),
+        ["succeeded", "interrupted", "interrupted"]
+    );
+    assert_eq!(
+        column("SELECT status FROM spans ORDER BY id"),
+        ["succeeded", "interrupted", "interrupted"]
+    );
+    assert_eq!(column("SELECT status FROM human_input_requests"), ["withdrawn"]);
+    let errors = column("SELECT error FROM runs WHERE status = 'interrupted'");
+    assert!(
+        errors.iter().all(|e| e.contains("when the database was upgraded to schema 5")),
+        "{errors:?}"
+    );
+    assert_eq!(
+        column("SELECT output FROM runs WHERE id = 1"),
+        ["done"],
+        "finished runs kept as they were"
+    );
+}

@@ -44,10 +44,11 @@ pub async fn call_model(
         .await?;
     let asked = request.last_user_text();
     if let Some(replayed) = super::replay::replay_model_call(ctx, agent_name, span, asked).await {
-        // Live calls may follow (a resume, a replay from a span): a model answering by position
-        // must not answer them with the turn this recording answered. A provider that cannot be
-        // made says why when a live call needs it.
-        if !ctx.replays_everything()
+        // A resumed run goes on as if this call had been answered here: a model answering by
+        // position must not answer the live calls that follow with the turn this one reused. (A
+        // replay from a span starts such a model's turns over, as a new run does.) A provider
+        // that cannot be made says why when a live call needs it.
+        if ctx.resumes()
             && let Ok(provider) = ctx.provider(agent_name, config)
         {
             provider.skip_answered();

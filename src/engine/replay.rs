@@ -397,6 +397,11 @@ impl Engine {
 }
 
 impl RunContext {
+    /// Whether this run is an interrupted run resumed as itself.
+    pub fn resumes(&self) -> bool {
+        self.replay.as_ref().is_some_and(|plan| plan.resumes())
+    }
+
     /// Whether this run is a replay answering every step from its recording (no `from_span`), so
     /// that nothing live happens: no provider is called and no MCP server is reached.
     pub fn replays_everything(&self) -> bool {

@@ -31,7 +31,7 @@ pub trait Provider: Send + Sync {
     }
 
     /// A call this provider was to answer was answered from a recording instead (a resumed run
-    /// reusing a finished step, a replay re-running from a later span): a model that answers by
-    /// position moves on as if it had answered it. Stateless providers have nothing to do.
+    /// reusing a finished step): a model that answers by position moves on as if it had answered
+    /// it. Stateless providers have nothing to do.
     fn skip_answered(&self) {}
 }
