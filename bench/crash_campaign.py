@@ -9,8 +9,8 @@ and a fan-in, all on a slow local model (an OpenAI-compatible server in this scr
 
   cli-kill     `agentloom run` killed with SIGKILL at a random moment
   cli-term     `agentloom run` stopped with SIGTERM at a random moment
-  service-kill a REST send to `agentloom serve --http`; the service is killed with SIGKILL at a
-               random moment (with other sends in flight) and started again
+  service-kill three REST sends to `agentloom serve --http`; the service is killed with SIGKILL
+               at a random moment (sends in flight) and started again, then answers one more
 
 while a reader (Python's sqlite3: the system's SQLite, as `sqlite3` or DB Browser would be) opens
 the live file, counts rows and closes it, over and over. Every REST send answered 200 is an
@@ -85,9 +85,12 @@ class SlowModelHandler(http.server.BaseHTTPRequestHandler):
                                   "finish_reason": None}]}
             done = dict(chunk, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}],
                         usage=answer["usage"])
-            for event in (chunk, done):
-                self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-            self.wfile.write(b"data: [DONE]\n\n")
+            try:
+                for event in (chunk, done):
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the process asking was killed: what the campaign is about
         else:
             data = json.dumps(answer).encode()
             self.send_response(200)
@@ -122,7 +125,7 @@ class Campaign:
             ["agent", "add", "editor", "--type", "basic", "--llm", "slow", "--instruction", "Merge"],
             ["agent", "add", "review", "--type", "parallel"],
             *[["link", "add", "review", f"reviewer{i}", "--type", "fans_out_to"] for i in range(3)],
-            ["link", "add", "review", "editor", "--type", "fans_in_to"],
+            ["link", "add", "review", "editor", "--type", "fan_in_from"],
             ["agent", "add", "pipeline", "--type", "chain"],
             ["link", "add", "pipeline", "drafter", "--type", "chains_to"],
             ["link", "add", "pipeline", "review", "--type", "chains_to"],
@@ -160,28 +163,31 @@ class Campaign:
         child = subprocess.Popen(
             [self.binary, "--db", self.db, "run", "campaign", "--input", f"round {self.rng.random()}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(self.rng.uniform(0.05, 1.2))
+        time.sleep(self.rng.uniform(0.02, 0.6))
         child.send_signal(sig)
         child.wait()
         self.counts[name] += 1
 
     def service_round(self):
-        session = self.post("/sessions", {"target": "campaign"})["id"]
+        sessions = [self.post("/sessions", {"target": "campaign"})["id"] for _ in range(3)]
         results = []
 
-        def send():
+        def send(session):
             try:
                 reply = self.post(f"/sessions/{session}/send", {"message": "hello"})
                 results.append(reply["run_id"])
             except Exception:
                 results.append(None)
 
-        sender = threading.Thread(target=send)
-        sender.start()
-        time.sleep(self.rng.uniform(0.05, 1.5))
+        senders = [threading.Thread(target=send, args=(s,)) for s in sessions]
+        for sender in senders:
+            sender.start()
+            time.sleep(self.rng.uniform(0.0, 0.2))
+        time.sleep(self.rng.uniform(0.02, 0.6))
         self.service.send_signal(signal.SIGKILL)
         self.service.wait()
-        sender.join()
+        for sender in senders:
+            sender.join()
         for run in results:
             if run is None:
                 self.counts["sends-cut"] += 1

@@ -1,7 +1,8 @@
 //! The run half of the desktop app, driven through its AccessKit tree with egui_kittest: Run on an
 //! example and watch every node finish and the output arrive, cancel a run that hangs, answer an
-//! agent's question in its window, open a past run's trace, compare two runs and replay one. Each
-//! checks the rows in the database as well as what the window shows.
+//! agent's question in its window, open a past run's trace, compare two runs, replay one and
+//! resume one whose process was killed. Each checks the rows in the database as well as what the
+//! window shows.
 
 #![cfg(feature = "gui")]
 
@@ -279,4 +280,51 @@ fn past_runs_open_into_the_trace_compare_and_replay() {
     assert_eq!(replay.output, first.output, "a replay gives the recorded answer");
     window
         .wait_until("the replay in the trace", |w| w.shows(&format!("replay of run {}", first.id)));
+}
+
+#[test]
+fn a_run_whose_process_was_killed_is_interrupted_and_resumed_from_the_runs_tab() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("killed.db");
+    let mut store = Store::open(&db).expect("store");
+    agentloom::interchange::seed_examples(&mut store).expect("examples");
+    agentloom::interchange::import_yaml(&mut store, ASKER).expect("import");
+    drop(store);
+    // Another process runs the workflow, asks, and is killed before anyone answers.
+    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
+        .args(["--db", db.to_str().expect("path"), "run", "ask", "-i", "pick"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("agentloom run");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Store::open(&db)
+        .and_then(|s| s.read(|r| r.human_inputs(Some(HumanInputStatus::Pending))))
+        .expect("requests")
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the CLI's run never asked");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cli.kill().expect("kill -9");
+    cli.wait().expect("wait");
+
+    let mut window = open_file(dir, db.clone(), Some("ask"));
+    window.tab("Runs (1)");
+    assert!(window.shows("⚠ interrupted"), "the run is listed as interrupted");
+    assert!(!window.shows("Which colour?"), "the dead run's question was withdrawn");
+    window.harness.get_by_label("▶ Resume").click();
+    window.wait_until("the question, asked again", |w| w.shows("Which colour?"));
+    window.harness.get_by_role(Role::MultilineTextInput).click();
+    window.harness.run_steps(1);
+    window.harness.get_by_role(Role::MultilineTextInput).type_text("amber");
+    window.harness.run_steps(2);
+    window.harness.get_by_label("Answer").click();
+    let run = window.finished_run();
+    assert_eq!(run.id, 1, "resumed as the same run");
+    assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
+    assert_eq!(run.output.as_deref(), Some("Thanks."));
+    let requests = Store::open(&db).expect("store").read(|r| r.human_inputs(None)).expect("rows");
+    let statuses: Vec<HumanInputStatus> = requests.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [HumanInputStatus::Withdrawn, HumanInputStatus::Answered]);
 }

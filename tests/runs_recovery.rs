@@ -168,6 +168,11 @@ async fn a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_
     let owners: i64 = query(&sandbox, "SELECT count(*) FROM run_owners WHERE pid <> 0");
     assert_eq!(owners, 1, "only the live service still holds a lease");
 
+    // A replay has no answer for the step that was cut off, and says what to do instead.
+    sandbox
+        .run(&["replay", "1"])
+        .fails_with("run 1 was interrupted during a model call of agent \"polisher\"");
+
     // Listed as interrupted, and resumed as the same run: the draft is not asked for again.
     let listed = sandbox.run(&["--json", "runs", "list"]).ok();
     assert!(listed.stdout.contains("\"interrupted\""), "{}", listed.stdout);
@@ -188,20 +193,20 @@ async fn a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_
     let drafts = journal.iter().filter(|r| r.body.to_string().contains("Draft: tea")).count();
     assert_eq!(drafts, 1, "the finished draft call was not made again");
     assert_eq!(
-        statuses(&sandbox, "SELECT status FROM spans ORDER BY id"),
+        statuses(&sandbox, "SELECT status FROM spans WHERE run_id = 1 ORDER BY id"),
         ["succeeded"; 5],
         "one tree, as if it had gone through"
     );
     let reused: i64 = query(
         &sandbox,
-        "SELECT count(*) FROM spans WHERE json_extract(attributes, '$.reused') = 1",
+        "SELECT count(*) FROM spans WHERE run_id = 1 AND json_extract(attributes, '$.reused') = 1",
     );
     assert_eq!(reused, 1, "the draft's model call is marked as reused");
     let attempt: i64 = query(&sandbox, "SELECT attempt FROM runs WHERE id = 1");
     assert_eq!(attempt, 2);
     let messages = statuses(
         &sandbox,
-        "SELECT role || ':' || json_extract(content, '$[0].text') FROM messages ORDER BY sequence_number",
+        "SELECT role || ':' || json_extract(content, '$[0].text') FROM messages WHERE run_id = 1 ORDER BY sequence_number",
     );
     assert_eq!(
         messages,
