@@ -14,6 +14,7 @@ mod run;
 mod runs;
 mod serve;
 mod serve_mcp;
+mod streamed_answer;
 mod transfer;
 mod workflow;
 

@@ -12,6 +12,7 @@ use clap::{ArgGroup, Args};
 use super::Globals;
 use crate::api::{ServeOptions, Server};
 use crate::engine::{Engine, EngineConfig};
+use crate::llm::ScrubbingWriter;
 
 /// Where the REST service listens unless `--bind` says otherwise.
 const DEFAULT_BIND: &str = "127.0.0.1:8480";
@@ -61,13 +62,13 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
 }
 
 /// Writes what runs log to the logs table, and what the service logs (at info and above) to
-/// standard error.
+/// standard error, both with every resolved secret scrubbed out.
 pub(super) fn record_logs(engine: &Engine) {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::filter::LevelFilter;
     use tracing_subscriber::layer::SubscriberExt as _;
     let console = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(|| ScrubbingWriter(std::io::stderr()))
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(LevelFilter::INFO);

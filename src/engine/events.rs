@@ -29,6 +29,13 @@ pub enum RunEvent {
         agent: String,
         text: String,
     },
+    /// A model call failed after streaming and is tried again: the text streamed so far for
+    /// `span_id` is dropped, and the retry streams the answer anew.
+    TextRetracted {
+        run_id: i64,
+        span_id: i64,
+        agent: String,
+    },
     SpanFinished {
         run_id: i64,
         span_id: i64,

@@ -1,5 +1,5 @@
 //! One model call: an `llm_call` span, merged request parameters, retries, streamed text in
-//! batches, tokens and cost.
+//! batches (retracted when an attempt fails and is retried), tokens and cost.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -70,6 +70,14 @@ pub async fn call_model(
         flush(false);
     };
     let on_retry = |attempt: u32, error: &LlmError, wait: Duration| {
+        if let Ok(mut pending) = batch.lock() {
+            pending.0.clear();
+        }
+        ctx.emit(RunEvent::TextRetracted {
+            run_id: ctx.run_id,
+            span_id: span,
+            agent: agent_name.to_owned(),
+        });
         let log = NewLog {
             level: LogLevel::Warn,
             target: "agentloom::llm".into(),

@@ -8,6 +8,7 @@ mod factory;
 mod genai;
 mod offline;
 mod provider;
+mod redaction;
 mod retry;
 mod secrets;
 
@@ -16,5 +17,6 @@ pub use error::LlmError;
 pub use factory::{parse_model_string, provider_for};
 pub use offline::{Passthrough, Playback, count_words};
 pub use provider::{BoxFuture, Provider, TextSink};
+pub use redaction::{REDACTED, ScrubbingWriter, register_secret, scrub_secrets};
 pub use retry::{RetryPolicy, call_with_retry};
 pub use secrets::resolve;
