@@ -321,3 +321,18 @@ fn mcp_json_refuses_a_key_given_twice() {
         check(&sandbox, &["mcp", "import", file.to_str().expect("path")], expected);
     }
 }
+
+#[test]
+fn running_needs_a_writable_file_and_state_needs_a_key() {
+    let sandbox = Sandbox::seeded();
+    check(&sandbox, &["state", "set", "echo", "", "1"], "a state key cannot be empty");
+
+    let mut permissions = std::fs::metadata(&sandbox.db).expect("metadata").permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&sandbox.db, permissions).expect("make read-only");
+    let run = sandbox.run(&["run", "echo", "--input", "hi"]);
+    let expected =
+        format!("{}: the file is read-only; running needs to write to it", sandbox.db.display());
+    let run = run.fails_with(&expected);
+    assert!(!run.stderr.contains("batch was dropped"), "{}", run.stderr);
+}

@@ -2,7 +2,7 @@
 //! send in batches (one transaction per batch, one savepoint per job), so that a fan-out of a
 //! thousand agents or several runs at once never meet "database is locked".
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot};
@@ -23,12 +23,18 @@ const MAX_BATCH: usize = 512;
 #[derive(Clone)]
 pub struct WriterHandle {
     jobs: mpsc::UnboundedSender<Job>,
+    /// The file, when it is marked read-only.
+    read_only: Option<PathBuf>,
 }
 
 impl WriterHandle {
     /// Starts the writer thread on its own connection to `path`.
+    ///
+    /// On a file marked read-only no job is sent: each is refused at once with an error naming
+    /// the file, so a run fails before it starts instead of losing its batches.
     pub fn start(path: &Path) -> Result<WriterHandle, EngineError> {
         let mut store = Store::open(path)?;
+        let read_only = store.is_read_only().then(|| path.to_owned());
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
         thread::Builder::new()
             .name("agentloom-writer".into())
@@ -45,7 +51,13 @@ impl WriterHandle {
                 }
             })
             .map_err(|error| EngineError::WriterGone(error.to_string()))?;
-        Ok(WriterHandle { jobs })
+        Ok(WriterHandle { jobs, read_only })
+    }
+
+    /// The error every write gets when the file is read-only.
+    fn refusal(&self) -> Option<StoreError> {
+        let path = self.read_only.clone()?;
+        Some(StoreError::ReadOnly { path, action: "running" })
     }
 
     /// Waits until everything sent so far is committed.
@@ -58,6 +70,9 @@ impl WriterHandle {
         &self,
         write: impl FnOnce(&Writer<'_>) -> StoreResult<T> + Send + 'static,
     ) -> Result<T, EngineError> {
+        if let Some(refusal) = self.refusal() {
+            return Err(refusal.into());
+        }
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |writer| {
             let result = writer.within_savepoint(write);
@@ -77,6 +92,10 @@ impl WriterHandle {
 
     /// Queues `write` without waiting; a failure is reported on standard error, as no caller waits for it.
     pub fn send(&self, write: impl FnOnce(&Writer<'_>) -> StoreResult<()> + Send + 'static) {
+        if let Some(refusal) = self.refusal() {
+            eprintln!("agentloom: a record could not be written: {refusal}");
+            return;
+        }
         let job: Job = Box::new(move |writer| {
             let result = writer.within_savepoint(write);
             Box::new(move |commit_error| {
