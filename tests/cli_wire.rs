@@ -1,6 +1,7 @@
 //! The binary against a scripted LLM server on 127.0.0.1: `agentloom run` and `serve --http` as a
 //! user meets them when the provider misbehaves. A key echoed in a 401 reaches no row, log or
-//! console; a retried stream shows only the retry.
+//! console; a retried stream shows only the retry; a hung provider meets the call's limit; an
+//! answer over the message limit is cut with a note.
 
 #[path = "support/api_server.rs"]
 mod api_server;
@@ -52,7 +53,14 @@ impl Wired {
 
     /// Runs `agentloom ARGS...` with the key in its environment.
     fn run(&self, args: &[&str]) -> Run {
-        self.sandbox.command(args).env(KEY_VARIABLE, KEY).output().expect("run agentloom").into()
+        self.run_with(args, &[])
+    }
+
+    /// Runs `agentloom ARGS...` with the key and `env` in its environment.
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = self.sandbox.command(args);
+        command.env(KEY_VARIABLE, KEY).envs(env.iter().copied());
+        command.output().expect("run agentloom").into()
     }
 }
 
@@ -157,4 +165,39 @@ fn a_retried_stream_shows_only_the_retry_on_stdout_and_in_server_sent_events() {
     assert_eq!(text_of(&events[retracted..]), "You: retry-after-partial");
     let finished = events.last().map(|(_, data)| data["output"].clone());
     assert_eq!(finished, Some(json!("You: retry-after-partial")));
+}
+
+#[test]
+fn a_provider_that_never_answers_meets_the_default_call_limit() {
+    let wired = Wired::new(vec![Reply::Hang, Reply::Hang, Reply::Hang, Reply::Hang]);
+    let started = std::time::Instant::now();
+    let run = wired.run_with(
+        &["run", "solo", "--input", "hello"],
+        &[("AGENTLOOM_MODEL_CALL_TIMEOUT_SECS", "0.5")],
+    );
+    let run = run.fails_with(
+        "no answer within 0.5 s, retries included (the default limit of a model call; set \
+         timeout_secs in the LLM config's or the agent's request parameters, or \
+         AGENTLOOM_MODEL_CALL_TIMEOUT_SECS, to change it)",
+    );
+    assert!(started.elapsed().as_secs() < 20, "it gave up in {:?}", started.elapsed());
+    assert_no_key("stderr", &run.stderr);
+
+    let bad = wired
+        .run_with(&["run", "solo", "--input", "hello"], &[("AGENTLOOM_MAX_MESSAGE_BYTES", "lots")]);
+    bad.fails_with("AGENTLOOM_MAX_MESSAGE_BYTES: expected a number of bytes above 0, got \"lots\"");
+}
+
+#[test]
+fn an_answer_over_the_message_limit_is_cut_with_a_note() {
+    let long = "word ".repeat(100);
+    let wired = Wired::new(vec![Reply::Answer(Answer::text(&[&long]))]);
+    let run = wired
+        .run_with(&["run", "solo", "--input", "hello"], &[("AGENTLOOM_MAX_MESSAGE_BYTES", "100")]);
+    let run = run.ok();
+    let expected = format!("{}\n[cut: 451 bytes dropped to fit the 100-byte limit]", &long[..49]);
+    assert_eq!(recorded_output(&wired.sandbox.db, 1).as_deref(), Some(expected.as_str()));
+    assert_eq!(run.stdout, format!("{expected}\n"));
+    let stored = dump(&wired.sandbox.db);
+    assert!(!stored.contains(&long[..100]), "no row keeps the whole answer");
 }

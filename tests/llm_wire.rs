@@ -118,6 +118,7 @@ fn quick_retries() -> RetryPolicy {
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
         attempt_timeout: Duration::from_secs(5),
+        call_timeout: Duration::from_secs(30),
     }
 }
 

@@ -142,6 +142,12 @@ impl Globals {
     }
 }
 
+/// The engine's settings: the defaults, changed by `AGENTLOOM_MAX_MESSAGE_BYTES` and
+/// `AGENTLOOM_MODEL_CALL_TIMEOUT_SECS` when they are set.
+fn engine_config() -> anyhow::Result<crate::engine::EngineConfig> {
+    crate::engine::EngineConfig::from_env().map_err(anyhow::Error::msg)
+}
+
 /// Where the database lives when no `--db` or `AGENTLOOM_DB` says otherwise.
 pub fn default_db_path() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "agentloom")

@@ -10,9 +10,10 @@ use clap::Args;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Globals;
+use super::engine_config;
 use super::output::print_json;
 use super::streamed_answer::StreamedAnswer;
-use crate::engine::{Engine, EngineConfig, EngineError, RunEvent, RunOutcome, RunRequest};
+use crate::engine::{Engine, EngineError, RunEvent, RunOutcome, RunRequest};
 use crate::model::{AgentKind, RunOrigin, RunStatus, SpanKind};
 
 #[derive(Debug, Args)]
@@ -70,7 +71,7 @@ where
     let streams_answer = root_is_basic(&globals.open()?, target)?;
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
-        let engine = Engine::open(&path, EngineConfig::default())?;
+        let engine = Engine::open(&path, engine_config()?)?;
         record_logs(&engine);
         let progress = !quiet && !globals.json;
         let watcher =
@@ -240,7 +241,8 @@ pub(super) fn chat(globals: &Globals, args: ChatArgs) -> anyhow::Result<ExitCode
     let runtime = runtime()?;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
-    let engine = runtime.block_on(async { Engine::open(&path, EngineConfig::default()) })?;
+    let config = engine_config()?;
+    let engine = runtime.block_on(async { Engine::open(&path, config) })?;
     record_logs(&engine);
     let mut session = args.session;
     if interactive {

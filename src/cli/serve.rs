@@ -11,7 +11,7 @@ use clap::{ArgGroup, Args};
 
 use super::Globals;
 use crate::api::{ServeOptions, Server};
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::Engine;
 use crate::llm::ScrubbingWriter;
 
 /// Where the REST service listens unless `--bind` says otherwise.
@@ -49,7 +49,7 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
     let options = ServeOptions { token, ..ServeOptions::new(path.clone(), args.bind) };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let engine = Engine::open(&path, EngineConfig::default())?;
+        let engine = Engine::open(&path, super::engine_config()?)?;
         record_logs(&engine);
         let server = Server::bind(options, engine.clone()).await?;
         let addr = server.local_addr()?;

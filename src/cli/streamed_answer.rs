@@ -30,12 +30,14 @@ impl StreamedAnswer {
         }
     }
 
-    /// The call `span_id` is retried: what it streamed is not part of the answer.
+    /// The call `span_id` is retried or its answer cut: what it streamed is not the answer.
     pub(super) fn retract(&mut self, span_id: i64) {
         let dropped = self.held.remove(&span_id).is_some_and(|text| !text.is_empty());
         if self.live && dropped {
             self.mid_line = false;
-            eprintln!("\n↻ the model call failed and is retried; the text above is dropped");
+            eprintln!(
+                "\n↻ the text above is dropped: the model call is retried, or its answer was cut"
+            );
         }
     }
 

@@ -13,7 +13,7 @@ use super::events::RunEvent;
 use super::writer::WriterHandle;
 use crate::llm::{Provider, RetryPolicy, provider_for};
 use crate::mcp::Connections;
-use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind};
+use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind, cut_to_limit};
 use crate::store::{NewSpan, Reader, SpanEnd, Store};
 
 /// Everything the agents of one run share.
@@ -32,6 +32,8 @@ pub struct RunContext {
     pub mcp: Arc<Connections>,
     /// How long one MCP tool call may take.
     pub mcp_call_timeout: Duration,
+    /// The most text one message (an output, an answer, a tool result) may carry.
+    pub max_message_bytes: usize,
     reader: Arc<Mutex<Store>>,
     events: broadcast::Sender<RunEvent>,
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
@@ -49,6 +51,7 @@ pub struct Shared {
     pub human_input_poll: Duration,
     pub mcp: Arc<Connections>,
     pub mcp_call_timeout: Duration,
+    pub max_message_bytes: usize,
 }
 
 impl RunContext {
@@ -71,6 +74,7 @@ impl RunContext {
             replay: None,
             mcp: Arc::clone(&shared.mcp),
             mcp_call_timeout: shared.mcp_call_timeout,
+            max_message_bytes: shared.max_message_bytes,
             reader: Arc::clone(&shared.reader),
             events: shared.events.clone(),
             providers: Mutex::new(HashMap::new()),
@@ -88,6 +92,11 @@ impl RunContext {
             .lock()
             .map_err(|_| EngineError::WriterGone("the read connection is poisoned".into()))?;
         Ok(store.read(f)?)
+    }
+
+    /// `text` cut to the message limit, with a note when it was longer.
+    pub fn limited(&self, text: String) -> String {
+        cut_to_limit(text, self.max_message_bytes)
     }
 
     /// Keeps the extra parts of tool call `call_id`'s result for the message that stores it.

@@ -29,8 +29,9 @@ pub enum RunEvent {
         agent: String,
         text: String,
     },
-    /// A model call failed after streaming and is tried again: the text streamed so far for
-    /// `span_id` is dropped, and the retry streams the answer anew.
+    /// The text streamed so far for `span_id` is dropped: the model call failed and is tried
+    /// again (the retry streams anew), or its answer was cut to the message limit (the cut text
+    /// follows as one `Text`).
     TextRetracted {
         run_id: i64,
         span_id: i64,

@@ -3,6 +3,7 @@
 //! telling watchers what happens as `RunEvent`s.
 
 mod blueprint;
+mod config_env;
 mod context;
 mod error;
 mod events;
@@ -29,6 +30,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 pub use blueprint::Blueprint;
+pub use config_env::MAX_MESSAGE_BYTES_VARIABLE;
 pub use error::EngineError;
 pub use events::RunEvent;
 pub use invoke::Spent;
@@ -78,6 +80,9 @@ pub struct EngineConfig {
     pub human_input_poll: Duration,
     /// How long one MCP tool call may take before it is cancelled and reported as failed.
     pub mcp_call_timeout: Duration,
+    /// The most text one message may carry (agent outputs, model answers, tool results);
+    /// longer text is cut with a note.
+    pub max_message_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -86,6 +91,7 @@ impl Default for EngineConfig {
             retry: RetryPolicy::default(),
             human_input_poll: Duration::from_millis(250),
             mcp_call_timeout: Duration::from_secs(300),
+            max_message_bytes: crate::model::DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -111,6 +117,7 @@ impl Engine {
             human_input_poll: config.human_input_poll,
             mcp: Arc::new(crate::mcp::Connections::new()),
             mcp_call_timeout: config.mcp_call_timeout,
+            max_message_bytes: config.max_message_bytes,
         };
         Ok(Engine { shared: Arc::new(shared), running: Arc::new(Mutex::new(HashMap::new())) })
     }

@@ -1,5 +1,6 @@
 //! One model call: an `llm_call` span, merged request parameters, retries, streamed text in
-//! batches (retracted when an attempt fails and is retried), tokens and cost.
+//! batches (retracted when an attempt fails and is retried, or replaced when the answer is cut to
+//! the message limit), tokens and cost.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -97,6 +98,7 @@ pub async fn call_model(
         call_with_retry(provider.as_ref(), &request, &on_text, &ctx.retry, &ctx.cancel, &on_retry)
             .await;
     flush(true);
+    let result = result.map(|response| limit_answer(ctx, span, agent_name, response));
 
     let spent = finish_model_span(ctx, span, config, &result, started);
     match result {
@@ -104,6 +106,19 @@ pub async fn call_model(
         Err(LlmError::Cancelled) => Err(EngineError::Cancelled),
         Err(source) => Err(EngineError::Llm { agent: agent_name.to_owned(), source }),
     }
+}
+
+/// The answer cut to the message limit. Watchers saw its whole text stream, so they are told to
+/// drop it and are sent the cut text instead.
+fn limit_answer(ctx: &RunContext, span: i64, agent: &str, response: ChatResponse) -> ChatResponse {
+    if response.text.len() <= ctx.max_message_bytes {
+        return response;
+    }
+    let text = ctx.limited(response.text);
+    let (run_id, span_id) = (ctx.run_id, span);
+    ctx.emit(RunEvent::TextRetracted { run_id, span_id, agent: agent.to_owned() });
+    ctx.emit(RunEvent::Text { run_id, span_id, agent: agent.to_owned(), text: text.clone() });
+    ChatResponse { text, ..response }
 }
 
 /// Closes the span of a model call (or a sampling request) that began at `started`: its status,

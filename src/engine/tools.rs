@@ -118,7 +118,7 @@ pub async fn execute(
     }
     let result = run_tool(ctx, name, span, call, tool).await;
     let (status, content, spent) = match &result {
-        Ok(Ok((content, spent))) => (RunStatus::Succeeded, content.clone(), *spent),
+        Ok(Ok((content, spent))) => (RunStatus::Succeeded, ctx.limited(content.clone()), *spent),
         Ok(Err(message)) => (RunStatus::Failed, message.clone(), Spent::default()),
         Err(EngineError::Cancelled) => {
             (RunStatus::Cancelled, "cancelled".to_owned(), Spent::default())

@@ -13,7 +13,7 @@ mod retry;
 mod secrets;
 
 pub use chat::{ChatMessage, ChatRequest, ChatResponse, RequestParams, ToolCall, ToolSpec, Usage};
-pub use error::LlmError;
+pub use error::{CALL_TIMEOUT_VARIABLE, LlmError};
 pub use factory::{parse_model_string, provider_for};
 pub use offline::{Passthrough, Playback, count_words};
 pub use provider::{BoxFuture, Provider, TextSink};
