@@ -28,6 +28,9 @@ pub enum LlmError {
     #[error("no answer within {} s, retries included (the default limit of a model call; set timeout_secs in the LLM config's or the agent's request parameters, or {CALL_TIMEOUT_VARIABLE}, to change it)", .0.as_secs_f64())]
     CallTimeout(Duration),
 
+    #[error("the answer stream sent nothing for {} s (set idle_timeout_secs in the LLM config's or the agent's request parameters to change it)", .0.as_secs_f64())]
+    StreamIdle(Duration),
+
     #[error("the provider failed (HTTP {status}): {message}")]
     Server { status: u16, message: String },
 
@@ -51,6 +54,7 @@ impl LlmError {
             self,
             LlmError::RateLimited { .. }
                 | LlmError::Timeout(_)
+                | LlmError::StreamIdle(_)
                 | LlmError::Network(_)
                 | LlmError::Server { status: 500..=599, .. }
         )
