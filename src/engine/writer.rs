@@ -3,6 +3,7 @@
 //! thousand agents or several runs at once never meet "database is locked".
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot};
@@ -23,6 +24,8 @@ const MAX_BATCH: usize = 512;
 #[derive(Clone)]
 pub struct WriterHandle {
     jobs: mpsc::UnboundedSender<Job>,
+    /// Why the last batch that could not begin failed; its jobs were dropped unanswered.
+    unstarted: Arc<Mutex<Option<String>>>,
     /// The file, when it is marked read-only.
     read_only: Option<PathBuf>,
 }
@@ -36,6 +39,8 @@ impl WriterHandle {
         let mut store = Store::open(path)?;
         let read_only = store.is_read_only().then(|| path.to_owned());
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+        let unstarted = Arc::new(Mutex::new(None));
+        let why = Arc::clone(&unstarted);
         thread::Builder::new()
             .name("agentloom-writer".into())
             .spawn(move || {
@@ -47,11 +52,17 @@ impl WriterHandle {
                             Err(_) => break,
                         }
                     }
-                    commit(&mut store, batch);
+                    commit(&mut store, batch, &why);
                 }
             })
             .map_err(|error| EngineError::WriterGone(error.to_string()))?;
-        Ok(WriterHandle { jobs, read_only })
+        Ok(WriterHandle { jobs, unstarted, read_only })
+    }
+
+    /// Why a job was dropped unanswered: the error that kept its batch from beginning.
+    fn why_dropped(&self) -> String {
+        let why = self.unstarted.lock().ok().and_then(|why| why.clone());
+        why.unwrap_or_else(|| "a batch was dropped".into())
     }
 
     /// The error every write gets when the file is read-only.
@@ -85,8 +96,7 @@ impl WriterHandle {
             })
         });
         self.jobs.send(job).map_err(|_| EngineError::WriterGone("it has shut down".into()))?;
-        let result =
-            answer.await.map_err(|_| EngineError::WriterGone("a batch was dropped".into()))?;
+        let result = answer.await.map_err(|_| EngineError::WriterGone(self.why_dropped()))?;
         Ok(result?)
     }
 
@@ -112,16 +122,54 @@ impl WriterHandle {
     }
 }
 
-fn commit(store: &mut Store, batch: Vec<Job>) {
+/// Commits `batch` in one transaction. When the transaction cannot even begin, its jobs never
+/// run: the reason goes to `unstarted` before they are dropped, for their callers to report.
+fn commit(store: &mut Store, batch: Vec<Job>, unstarted: &Mutex<Option<String>>) {
     let mut finishers = Vec::with_capacity(batch.len());
+    let mut pending = batch.into_iter();
     let outcome = store.write("recording a run", |writer| {
-        for job in batch {
+        for job in pending.by_ref() {
             finishers.push(job(writer));
         }
         Ok(())
     });
     let error = outcome.err().map(|e| e.to_string());
+    if pending.len() > 0
+        && let (Some(error), Ok(mut why)) = (&error, unstarted.lock())
+    {
+        *why = Some(error.clone());
+    }
+    drop(pending);
     for finish in finishers {
         finish(error.as_deref());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_begin_tells_its_callers_why() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("locked.db");
+        let writer = WriterHandle::start(&path).expect("writer");
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let mut other = Store::open(&path).expect("second connection");
+        // Another writer holds the file's write lock past the busy timeout.
+        let holder = thread::spawn(move || {
+            other.write("holding the lock", |_| {
+                let _ = held.0.send(());
+                let _ = release.1.recv();
+                Ok(())
+            })
+        });
+        held.1.recv().expect("the lock is held");
+        let error = writer.flush().await.expect_err("the file is locked");
+        let _ = release.0.send(());
+        holder.join().expect("holder").expect("the holder commits");
+        let message = error.to_string();
+        assert!(message.contains("database is locked"), "{message}");
+        assert!(!message.contains("a batch was dropped"), "{message}");
     }
 }
