@@ -201,3 +201,12 @@ fn an_answer_over_the_message_limit_is_cut_with_a_note() {
     let stored = dump(&wired.sandbox.db);
     assert!(!stored.contains(&long[..100]), "no row keeps the whole answer");
 }
+
+#[test]
+fn an_answer_echoing_the_key_is_stored_and_shown_redacted() {
+    let echo = format!("Your key is {KEY}, keep it safe.");
+    let wired = Wired::new(vec![Reply::Answer(Answer::text(&[&echo]))]);
+    let run = wired.run(&["run", "solo", "--input", "hello"]).ok();
+    assert_eq!(run.stdout, "Your key is [redacted], keep it safe.\n");
+    assert_no_key("the database", &dump(&wired.sandbox.db));
+}

@@ -1,5 +1,6 @@
 //! The shared state of one run: its ids, blueprint, connections, providers, events and cancellation.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,7 +12,7 @@ use super::blueprint::Blueprint;
 use super::error::EngineError;
 use super::events::RunEvent;
 use super::writer::WriterHandle;
-use crate::llm::{Provider, RetryPolicy, provider_for};
+use crate::llm::{Provider, RetryPolicy, provider_for, scrub_secrets};
 use crate::mcp::Connections;
 use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind, cut_to_limit};
 use crate::store::{NewSpan, Reader, SpanEnd, Store};
@@ -94,8 +95,13 @@ impl RunContext {
         Ok(store.read(f)?)
     }
 
-    /// `text` cut to the message limit, with a note when it was longer.
-    pub fn limited(&self, text: String) -> String {
+    /// `text` as the engine stores and passes it on: every secret the process resolved scrubbed
+    /// out, and cut to the message limit (with a note when it was longer).
+    pub fn stored_text(&self, text: String) -> String {
+        let text = match scrub_secrets(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(scrubbed) => scrubbed,
+        };
         cut_to_limit(text, self.max_message_bytes)
     }
 
@@ -167,7 +173,8 @@ impl RunContext {
     }
 
     /// Records how a span ended and announces it.
-    pub fn finish_span(&self, span_id: i64, end: SpanEnd) {
+    pub fn finish_span(&self, span_id: i64, mut end: SpanEnd) {
+        end.error = end.error.map(|error| scrub_secrets(&error).into_owned());
         self.emit(RunEvent::SpanFinished {
             run_id: self.run_id,
             span_id,

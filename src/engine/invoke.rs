@@ -84,7 +84,7 @@ pub fn invoke<'a>(
             return Err(EngineError::Cancelled);
         }
         let node = ctx.blueprint.agent(agent)?;
-        let input = ctx.limited(input);
+        let input = ctx.stored_text(input);
         let started = Instant::now();
         let kind = node.spec.kind;
         let span = ctx
@@ -126,7 +126,7 @@ pub fn invoke<'a>(
         }
         .instrument(traced)
         .await;
-        let result = result.map(|output| ctx.limited(output));
+        let result = result.map(|output| ctx.stored_text(output));
         let status = match &result {
             Ok(_) => RunStatus::Succeeded,
             Err(EngineError::Cancelled) => RunStatus::Cancelled,

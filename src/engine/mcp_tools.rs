@@ -259,7 +259,7 @@ pub async fn call(
     };
     match result {
         Ok(result) => {
-            let text = ctx.limited(result.text());
+            let text = ctx.stored_text(result.text());
             let extra = result
                 .parts
                 .into_iter()

@@ -108,13 +108,13 @@ pub async fn call_model(
     }
 }
 
-/// The answer cut to the message limit. Watchers saw its whole text stream, so they are told to
-/// drop it and are sent the cut text instead.
+/// The answer as it is stored (secrets scrubbed, cut to the message limit). When that changed
+/// it, watchers who saw the text stream are told to drop it and are sent the stored text.
 fn limit_answer(ctx: &RunContext, span: i64, agent: &str, response: ChatResponse) -> ChatResponse {
-    if response.text.len() <= ctx.max_message_bytes {
+    let text = ctx.stored_text(response.text.clone());
+    if text == response.text {
         return response;
     }
-    let text = ctx.limited(response.text);
     let (run_id, span_id) = (ctx.run_id, span);
     ctx.emit(RunEvent::TextRetracted { run_id, span_id, agent: agent.to_owned() });
     ctx.emit(RunEvent::Text { run_id, span_id, agent: agent.to_owned(), text: text.clone() });

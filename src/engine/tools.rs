@@ -118,13 +118,14 @@ pub async fn execute(
     }
     let result = run_tool(ctx, name, span, call, tool).await;
     let (status, content, spent) = match &result {
-        Ok(Ok((content, spent))) => (RunStatus::Succeeded, ctx.limited(content.clone()), *spent),
+        Ok(Ok((content, spent))) => (RunStatus::Succeeded, content.clone(), *spent),
         Ok(Err(message)) => (RunStatus::Failed, message.clone(), Spent::default()),
         Err(EngineError::Cancelled) => {
             (RunStatus::Cancelled, "cancelled".to_owned(), Spent::default())
         }
         Err(error) => (RunStatus::Failed, error.to_string(), Spent::default()),
     };
+    let content = ctx.stored_text(content);
     ctx.finish_span(
         span,
         SpanEnd {
