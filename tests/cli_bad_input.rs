@@ -267,3 +267,72 @@ agents:
         .expect("write");
     check(&sandbox, &["import", unknown_field.to_str().expect("path")], "colour");
 }
+
+#[test]
+fn documents_are_read_up_to_a_size_limit() {
+    let sandbox = Sandbox::seeded();
+    let started = std::time::Instant::now();
+    check(
+        &sandbox,
+        &["import", "/dev/zero"],
+        "cannot read /dev/zero: it is larger than the 16 MiB (16777216 bytes) a document may have",
+    );
+    check(
+        &sandbox,
+        &["mcp", "import", "/dev/zero"],
+        "cannot read /dev/zero: it is larger than the 16 MiB",
+    );
+    assert!(started.elapsed().as_secs() < 30, "reading stops at the limit");
+
+    let oversized = sandbox.path("mcp.json");
+    let padding = " ".repeat(16 * 1024 * 1024);
+    std::fs::write(&oversized, format!("{{\"mcpServers\": {{}}{padding}}}")).expect("write");
+    let shown = oversized.display().to_string();
+    check(
+        &sandbox,
+        &["mcp", "import", &shown],
+        &format!("cannot read {shown}: it is larger than the 16 MiB"),
+    );
+    let cards = sandbox.path("card.md");
+    std::fs::write(&cards, format!("---\nname: big\n---\n{padding}")).expect("write");
+    check(&sandbox, &["import", cards.to_str().expect("path")], "larger than the 16 MiB");
+}
+
+#[test]
+fn mcp_json_refuses_a_key_given_twice() {
+    let sandbox = Sandbox::seeded();
+    let cases = [
+        (
+            "{\"mcpServers\": {\"fs\": {\"command\": \"npx\"}},\n \"mcpServers\": {}}",
+            "duplicate key \"mcpServers\" in the document at line 2",
+        ),
+        (
+            "{\"mcpServers\": {\n  \"fs\": {\"command\": \"npx\"},\n  \"fs\": {\"command\": \"uvx\"}\n}}",
+            "duplicate key \"fs\" in mcpServers at line 3",
+        ),
+        (
+            "{\"mcpServers\": {\"fs\": {\"command\": \"npx\",\n  \"env\": {\"A\": \"1\", \"A\": \"2\"}}}}",
+            "duplicate key \"A\" in mcpServers.fs.env at line 2",
+        ),
+    ];
+    for (index, (text, expected)) in cases.iter().enumerate() {
+        let file = sandbox.path(&format!("twice-{index}.json"));
+        std::fs::write(&file, text).expect("write");
+        check(&sandbox, &["mcp", "import", file.to_str().expect("path")], expected);
+    }
+}
+
+#[test]
+fn running_needs_a_writable_file_and_state_needs_a_key() {
+    let sandbox = Sandbox::seeded();
+    check(&sandbox, &["state", "set", "echo", "", "1"], "a state key cannot be empty");
+
+    let mut permissions = std::fs::metadata(&sandbox.db).expect("metadata").permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&sandbox.db, permissions).expect("make read-only");
+    let run = sandbox.run(&["run", "echo", "--input", "hi"]);
+    let expected =
+        format!("{}: the file is read-only; running needs to write to it", sandbox.db.display());
+    let run = run.fails_with(&expected);
+    assert!(!run.stderr.contains("batch was dropped"), "{}", run.stderr);
+}

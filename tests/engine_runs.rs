@@ -296,3 +296,56 @@ llm_configs:
         .cloned();
     assert_eq!(asked.map(|s| s["output"].clone()), Some(Value::from("blue")));
 }
+
+/// A fan-in of fan-ins of echoes: each level doubles what it is given.
+const FAN_INS: &str = "agentloom: 1
+workflow: {name: doubling, root: outer}
+agents:
+- name: outer
+  type: parallel
+  links:
+  - {child: left, type: fans_out_to}
+  - {child: right, type: fans_out_to}
+  - {child: outer_join, type: fan_in_from}
+- name: left
+  type: parallel
+  links:
+  - {child: echo_a, type: fans_out_to}
+  - {child: echo_b, type: fans_out_to}
+  - {child: inner_join, type: fan_in_from}
+- name: right
+  type: parallel
+  links:
+  - {child: echo_a, type: fans_out_to}
+  - {child: echo_b, type: fans_out_to}
+  - {child: inner_join, type: fan_in_from}
+- {name: echo_a, type: basic, llm: echo_model}
+- {name: echo_b, type: basic, llm: echo_model}
+- {name: inner_join, type: basic, llm: echo_model}
+- {name: outer_join, type: basic, llm: echo_model}
+llm_configs:
+- {name: echo_model, provider: passthrough, model: passthrough}
+";
+
+#[test]
+fn a_fan_in_of_fan_ins_stays_within_the_message_limit() {
+    let sandbox = Sandbox::empty();
+    import(&sandbox, FAN_INS);
+    let limit = 2000;
+    let run = sandbox
+        .command(&["--json", "run", "doubling", "--input", &"tea ".repeat(200)])
+        .env("AGENTLOOM_MAX_MESSAGE_BYTES", limit.to_string())
+        .output()
+        .expect("run agentloom");
+    let outcome = json(&Run::from(run).ok());
+    let output = outcome["output"].as_str().expect("an output");
+    assert!(output.len() <= limit, "{} bytes", output.len());
+    assert!(output.ends_with(&format!("bytes dropped to fit the {limit}-byte limit]")), "{output}");
+    let shown = assert_consistent(&sandbox, outcome["run_id"].as_i64().expect("run id"));
+    for span in shown["spans"].as_array().expect("spans") {
+        for field in ["input", "output"] {
+            let text = span[field].as_str().unwrap_or_default();
+            assert!(text.len() <= limit, "{field} of {} has {} bytes", span["agent"], text.len());
+        }
+    }
+}

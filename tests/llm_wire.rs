@@ -118,6 +118,7 @@ fn quick_retries() -> RetryPolicy {
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
         attempt_timeout: Duration::from_secs(5),
+        call_timeout: Duration::from_secs(30),
     }
 }
 
@@ -315,6 +316,21 @@ async fn a_hang_past_the_attempt_timeout_is_a_timeout() {
         assert_eq!(outcome, Err(LlmError::Timeout(Duration::from_millis(150))), "{kind}");
         assert_eq!(server.journal().len(), 2, "{kind}: a timeout is retried");
     }
+}
+
+#[tokio::test]
+async fn a_stream_silent_past_its_idle_limit_has_stalled() {
+    let slow = Answer::text(&["slow", "er"]).with_pace(Duration::from_millis(500));
+    let server = ScriptedLlm::start([Reply::Answer(slow)]).await;
+    let request = ChatRequest {
+        params: RequestParams { idle_timeout_secs: Some(0.1), ..RequestParams::default() },
+        ..short_request()
+    };
+    let (_, outcome) = stream(provider(ProviderKind::OpenAi, &server).as_ref(), &request).await;
+    let stalled = LlmError::StreamIdle(Duration::from_millis(100));
+    assert_eq!(outcome, Err(stalled.clone()));
+    assert!(stalled.to_string().contains("set idle_timeout_secs"), "{stalled}");
+    assert!(stalled.is_retryable());
 }
 
 #[tokio::test]

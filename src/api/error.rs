@@ -70,6 +70,7 @@ impl From<StoreError> for ApiError {
             | StoreError::SessionBusy { .. } => StatusCode::CONFLICT,
             StoreError::Invalid(_) => StatusCode::BAD_REQUEST,
             StoreError::ReadOnly { .. } => StatusCode::FORBIDDEN,
+            StoreError::DiskFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
             StoreError::NewerSchema { .. }
             | StoreError::NotSqlite { .. }
             | StoreError::NotAgentLoom { .. }

@@ -102,12 +102,13 @@ pub async fn history(
 
 /// Runs the session's workflow or agent on `message`. With `Accept: text/event-stream` the run's
 /// events stream as server-sent events (named by their `event` field; a failure to start is an
-/// `error` event); otherwise the answer comes when the run ends. A run that fails is still a 200,
+/// `error` event; `text_retracted` says to drop the `text` of its `span_id` so far: the model
+/// call is retried, or its cut answer follows); otherwise the answer comes when the run ends. A run that fails is still a 200,
 /// with status `failed` and its error. One message at a time per session.
 #[utoipa::path(post, path = "/sessions/{id}/send", tag = "sessions", params(("id" = i64, Path, example = 1)),
     request_body = SendMessage,
     responses(
-        (status = 200, description = "How the run ended, or its events as they happen",
+        (status = 200, description = "How the run ended, or its events as they happen (text_retracted: drop the text streamed so far for its span_id; a retry streams anew, or a cut answer follows)",
          content((schemas::RunOutcome = "application/json"), (String = "text/event-stream"))),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The session has a message going, or its target is not ready to run", body = ErrorBody),
@@ -252,6 +253,7 @@ fn run_of(event: &RunEvent) -> i64 {
         RunEvent::RunStarted { run_id, .. }
         | RunEvent::SpanStarted { run_id, .. }
         | RunEvent::Text { run_id, .. }
+        | RunEvent::TextRetracted { run_id, .. }
         | RunEvent::SpanFinished { run_id, .. }
         | RunEvent::HumanInputRequested { run_id, .. }
         | RunEvent::HumanInputAnswered { run_id, .. }

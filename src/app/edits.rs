@@ -148,7 +148,8 @@ pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
 
 /// Imports a workflow YAML file, all or nothing, as `agentloom import` does (not undoable).
 fn import_yaml_file(store: &mut Store, path: &std::path::Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::interchange::read_document(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let report = crate::interchange::import_yaml(store, &text).map_err(|e| e.to_string())?;
     let changed =
         report.changes.iter().filter(|c| c.outcome != crate::store::Outcome::Unchanged).count();

@@ -154,7 +154,7 @@ pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<Exit
             Ok(ExitCode::SUCCESS)
         }
         McpCommand::Import { file } => {
-            let text = std::fs::read_to_string(&file)
+            let text = interchange::read_document(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let mut store = globals.open()?;
             let (parsed, outcomes) = interchange::import_mcp_servers(&mut store, &text)

@@ -14,6 +14,7 @@ mod run;
 mod runs;
 mod serve;
 mod serve_mcp;
+mod streamed_answer;
 mod transfer;
 mod workflow;
 
@@ -139,6 +140,12 @@ impl Globals {
         }
         Ok(store)
     }
+}
+
+/// The engine's settings: the defaults, changed by `AGENTLOOM_MAX_MESSAGE_BYTES` and
+/// `AGENTLOOM_MODEL_CALL_TIMEOUT_SECS` when they are set.
+fn engine_config() -> anyhow::Result<crate::engine::EngineConfig> {
+    crate::engine::EngineConfig::from_env().map_err(anyhow::Error::msg)
 }
 
 /// Where the database lives when no `--db` or `AGENTLOOM_DB` says otherwise.

@@ -1,5 +1,6 @@
 //! `agentloom run` and `agentloom chat`: running a workflow or agent from the terminal, with live
-//! progress of its spans on standard error and the answer on standard output.
+//! progress of its spans on standard error and the answer on standard output (as it streams,
+//! `streamed_answer.rs`).
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -9,8 +10,10 @@ use clap::Args;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Globals;
+use super::engine_config;
 use super::output::print_json;
-use crate::engine::{Engine, EngineConfig, EngineError, RunEvent, RunOutcome, RunRequest};
+use super::streamed_answer::StreamedAnswer;
+use crate::engine::{Engine, EngineError, RunEvent, RunOutcome, RunRequest};
 use crate::model::{AgentKind, RunOrigin, RunStatus, SpanKind};
 
 #[derive(Debug, Args)]
@@ -69,7 +72,7 @@ where
     let streams_answer = root_is_basic(&globals.open()?, target)?;
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
-        let engine = Engine::open(&path, EngineConfig::default())?;
+        let engine = Engine::open(&path, engine_config()?)?;
         record_logs(&engine);
         let progress = !quiet && !globals.json;
         let watcher =
@@ -126,18 +129,26 @@ async fn watch(
     stream_root: bool,
 ) -> bool {
     let mut spans: HashMap<i64, (usize, String, SpanKind)> = HashMap::new();
-    let mut streamed = false;
-    let mut mid_line = false;
+    let mut answer = StreamedAnswer::new(std::io::stdout().is_terminal());
     let mut stderr = std::io::stderr();
+    // The root agent's own model calls, one level below its span.
+    let is_root_call = |spans: &HashMap<i64, (usize, String, SpanKind)>, span_id: &i64| {
+        stream_root && spans.get(span_id).is_some_and(|(d, _, _)| *d == 1)
+    };
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
             Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return streamed,
+            Err(RecvError::Closed) => return answer.printed,
         };
-        if mid_line && !matches!(event, RunEvent::Text { .. }) {
+        if let RunEvent::SpanFinished { span_id, status, .. } = &event
+            && is_root_call(&spans, span_id)
+        {
+            answer.finish(*span_id, *status == RunStatus::Succeeded);
+        }
+        if answer.mid_line && !matches!(event, RunEvent::Text { .. }) {
             println!();
-            mid_line = false;
+            answer.mid_line = false;
         }
         match event {
             RunEvent::RunStarted { run_id, session_id, target } if progress => {
@@ -167,13 +178,11 @@ async fn watch(
                     );
                 }
             }
-            RunEvent::Text { text, span_id, .. }
-                if stream_root && spans.get(&span_id).is_some_and(|(d, _, _)| *d == 1) =>
-            {
-                print!("{text}");
-                let _ = std::io::stdout().flush();
-                streamed = true;
-                mid_line = !text.ends_with('\n');
+            RunEvent::Text { text, span_id, .. } if is_root_call(&spans, &span_id) => {
+                answer.text(span_id, &text);
+            }
+            RunEvent::TextRetracted { span_id, .. } if is_root_call(&spans, &span_id) => {
+                answer.retract(span_id);
             }
             RunEvent::HumanInputRequested { request_id, agent, prompt, .. } => {
                 let _ = writeln!(
@@ -181,7 +190,7 @@ async fn watch(
                     "? {agent} asks: {prompt}\n  answer with: agentloom answer {request_id} \"...\""
                 );
             }
-            RunEvent::RunFinished { .. } => return streamed,
+            RunEvent::RunFinished { .. } => return answer.printed,
             _ => {}
         }
     }
@@ -222,7 +231,8 @@ pub(super) fn chat(globals: &Globals, args: ChatArgs) -> anyhow::Result<ExitCode
     let runtime = runtime()?;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
-    let engine = runtime.block_on(async { Engine::open(&path, EngineConfig::default()) })?;
+    let config = engine_config()?;
+    let engine = runtime.block_on(async { Engine::open(&path, config) })?;
     record_logs(&engine);
     let mut session = args.session;
     if interactive {

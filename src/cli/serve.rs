@@ -11,7 +11,8 @@ use clap::{ArgGroup, Args};
 
 use super::Globals;
 use crate::api::{ServeOptions, Server};
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::Engine;
+use crate::llm::ScrubbingWriter;
 
 /// Where the REST service listens unless `--bind` says otherwise.
 const DEFAULT_BIND: &str = "127.0.0.1:8480";
@@ -48,7 +49,7 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
     let options = ServeOptions { token, ..ServeOptions::new(path.clone(), args.bind) };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let engine = Engine::open(&path, EngineConfig::default())?;
+        let engine = Engine::open(&path, super::engine_config()?)?;
         record_logs(&engine);
         let server = Server::bind(options, engine.clone()).await?;
         let addr = server.local_addr()?;
@@ -76,13 +77,13 @@ pub(super) async fn close_engine(engine: &Engine) -> anyhow::Result<()> {
 }
 
 /// Writes what runs log to the logs table, and what the service logs (at info and above) to
-/// standard error.
+/// standard error, both with every resolved secret scrubbed out.
 pub(super) fn record_logs(engine: &Engine) {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::filter::LevelFilter;
     use tracing_subscriber::layer::SubscriberExt as _;
     let console = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(|| ScrubbingWriter(std::io::stderr()))
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(LevelFilter::INFO);

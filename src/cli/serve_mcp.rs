@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::Globals;
-use crate::engine::{Engine, EngineConfig, RunRequest};
+use crate::engine::{Engine, RunRequest};
 use crate::mcp::{BoxFuture, Called, HttpServer, Offered, WorkflowRunner, serve_stdio};
 use crate::model::{RunOrigin, RunStatus};
 
@@ -94,7 +94,7 @@ pub(super) fn serve(
     drop(globals.open()?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let engine = Engine::open(&path, EngineConfig::default())?;
+        let engine = Engine::open(&path, super::engine_config()?)?;
         super::serve::record_logs(&engine);
         let runner = Arc::new(EngineRunner { engine: engine.clone(), path: path.clone() });
         match transport {

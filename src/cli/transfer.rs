@@ -49,7 +49,7 @@ pub(super) fn import(globals: &Globals, args: ImportArgs) -> anyhow::Result<Exit
     if interchange::is_agent_card_source(&args.file) {
         return import_cards(globals, &args.file);
     }
-    let text = std::fs::read_to_string(&args.file)
+    let text = interchange::read_document(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let mut store = globals.open()?;
     let report = interchange::import_yaml(&mut store, &text).with_context(|| {

@@ -1,5 +1,6 @@
 //! The shared state of one run: its ids, blueprint, connections, providers, events and cancellation.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,9 +13,9 @@ use super::error::EngineError;
 use super::events::RunEvent;
 use super::stop::RunStop;
 use super::writer::WriterHandle;
-use crate::llm::{Provider, RetryPolicy, provider_for};
+use crate::llm::{Provider, RetryPolicy, provider_for, scrub_secrets};
 use crate::mcp::Connections;
-use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind};
+use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind, cut_to_limit};
 use crate::store::{NewSpan, OwnerId, Reader, SpanEnd, Store};
 
 /// Everything the agents of one run share.
@@ -35,6 +36,8 @@ pub struct RunContext {
     pub mcp: Arc<Connections>,
     /// How long one MCP tool call may take.
     pub mcp_call_timeout: Duration,
+    /// The most text one message (an output, an answer, a tool result) may carry.
+    pub max_message_bytes: usize,
     reader: Arc<Mutex<Store>>,
     events: broadcast::Sender<RunEvent>,
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
@@ -46,14 +49,16 @@ pub struct RunContext {
 /// The parts of a context that outlive one run.
 pub struct Shared {
     pub writer: WriterHandle,
-    /// This process's run owner row: every run started here is held under it.
-    pub owner: OwnerId,
+    /// This process's run owner row: every run started here is held under it (`None` on a
+    /// read-only file, where nothing runs).
+    pub owner: Option<OwnerId>,
     pub reader: Arc<Mutex<Store>>,
     pub events: broadcast::Sender<RunEvent>,
     pub retry: RetryPolicy,
     pub human_input_poll: Duration,
     pub mcp: Arc<Connections>,
     pub mcp_call_timeout: Duration,
+    pub max_message_bytes: usize,
 }
 
 impl RunContext {
@@ -77,6 +82,7 @@ impl RunContext {
             replay: None,
             mcp: Arc::clone(&shared.mcp),
             mcp_call_timeout: shared.mcp_call_timeout,
+            max_message_bytes: shared.max_message_bytes,
             reader: Arc::clone(&shared.reader),
             events: shared.events.clone(),
             providers: Mutex::new(HashMap::new()),
@@ -94,6 +100,16 @@ impl RunContext {
             .lock()
             .map_err(|_| EngineError::WriterGone("the read connection is poisoned".into()))?;
         Ok(store.read(f)?)
+    }
+
+    /// `text` as the engine stores and passes it on: every secret the process resolved scrubbed
+    /// out, and cut to the message limit (with a note when it was longer).
+    pub fn stored_text(&self, text: String) -> String {
+        let text = match scrub_secrets(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(scrubbed) => scrubbed,
+        };
+        cut_to_limit(text, self.max_message_bytes)
     }
 
     /// Keeps the extra parts of tool call `call_id`'s result for the message that stores it.
@@ -164,7 +180,8 @@ impl RunContext {
     }
 
     /// Records how a span ended and announces it.
-    pub fn finish_span(&self, span_id: i64, end: SpanEnd) {
+    pub fn finish_span(&self, span_id: i64, mut end: SpanEnd) {
+        end.error = end.error.map(|error| scrub_secrets(&error).into_owned());
         self.emit(RunEvent::SpanFinished {
             run_id: self.run_id,
             span_id,

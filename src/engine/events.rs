@@ -29,6 +29,14 @@ pub enum RunEvent {
         agent: String,
         text: String,
     },
+    /// The text streamed so far for `span_id` is dropped: the model call failed and is tried
+    /// again (the retry streams anew), or its answer was cut to the message limit (the cut text
+    /// follows as one `Text`).
+    TextRetracted {
+        run_id: i64,
+        span_id: i64,
+        agent: String,
+    },
     SpanFinished {
         run_id: i64,
         span_id: i64,

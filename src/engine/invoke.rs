@@ -1,5 +1,5 @@
 //! Invoking an agent: one span per invocation, dispatched by the agent's kind, with the tokens and
-//! cost of everything beneath it added up.
+//! cost of everything beneath it added up. Its input and output are cut to the message limit.
 
 use std::time::Instant;
 
@@ -84,6 +84,7 @@ pub fn invoke<'a>(
             return Err(EngineError::Cancelled);
         }
         let node = ctx.blueprint.agent(agent)?;
+        let input = ctx.stored_text(input);
         let started = Instant::now();
         let kind = node.spec.kind;
         let span = ctx
@@ -125,6 +126,7 @@ pub fn invoke<'a>(
         }
         .instrument(traced)
         .await;
+        let result = result.map(|output| ctx.stored_text(output));
         let status = match &result {
             Ok(_) => RunStatus::Succeeded,
             Err(EngineError::Cancelled) => ctx.stopped_status(),

@@ -1,6 +1,7 @@
 //! A tracing layer that writes events to the logs table, tagged with the session, run, span and
 //! agent of the engine span they happen in, so that what any code logs during a run (the engine,
-//! genai, later rmcp) lands next to the run.
+//! genai, later rmcp) lands next to the run. Every secret the process resolved is scrubbed from
+//! an event's message and fields before the row is written.
 
 use std::fmt::Write as _;
 
@@ -11,6 +12,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::writer::WriterHandle;
+use crate::llm::scrub_secrets;
 use crate::model::LogLevel;
 use crate::store::NewLog;
 
@@ -70,7 +72,7 @@ impl Visit for Fields {
         if field.name() == "message" {
             self.message.push_str(value);
         } else {
-            self.data.insert(field.name().to_owned(), value.into());
+            self.data.insert(field.name().to_owned(), scrub_secrets(value).into_owned().into());
         }
     }
 
@@ -90,7 +92,8 @@ impl Visit for Fields {
         if field.name() == "message" {
             let _ = write!(self.message, "{value:?}");
         } else {
-            self.data.insert(field.name().to_owned(), format!("{value:?}").into());
+            let text = format!("{value:?}");
+            self.data.insert(field.name().to_owned(), scrub_secrets(&text).into_owned().into());
         }
     }
 }
@@ -137,7 +140,7 @@ where
         let log = NewLog {
             level: level_of(event.metadata().level()),
             target: event.metadata().target().to_owned(),
-            message: fields.message,
+            message: scrub_secrets(&fields.message).into_owned(),
             data: (!fields.data.is_empty()).then_some(serde_json::Value::Object(fields.data)),
             session_id: ids.session_id,
             run_id: ids.run_id,

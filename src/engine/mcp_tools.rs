@@ -21,7 +21,7 @@ use crate::mcp::{
 };
 use crate::model::{
     Agent, ContentPart, HumanInputSource, JsonObject, LogLevel, McpServer, Role, SecretRef,
-    SpanKind,
+    SpanKind, cut_part_to_limit,
 };
 use crate::store::NewLog;
 
@@ -146,6 +146,8 @@ pub async fn mcp_placeholders(
                 .join("\n")
         } else {
             let parts = connection.read(item).await.map_err(|e| fail(e.to_string()))?;
+            let parts: Vec<ContentPart> =
+                parts.into_iter().map(|p| cut_part_to_limit(p, ctx.max_message_bytes)).collect();
             let text = parts.iter().filter_map(part_text).collect::<Vec<_>>().join("\n");
             attachments.extend(parts);
             text
@@ -257,11 +259,12 @@ pub async fn call(
     };
     match result {
         Ok(result) => {
-            let text = result.text();
+            let text = ctx.stored_text(result.text());
             let extra = result
                 .parts
                 .into_iter()
                 .filter(|p| !matches!(p, ContentPart::Text { .. }))
+                .map(|p| cut_part_to_limit(p, ctx.max_message_bytes))
                 .collect();
             ctx.keep_tool_parts(call_id, extra);
             if result.is_error { Ok(Err(text)) } else { Ok(Ok((text, spent))) }

@@ -3,6 +3,7 @@
 //! telling watchers what happens as `RunEvent`s.
 
 mod blueprint;
+mod config_env;
 mod context;
 mod error;
 mod events;
@@ -30,6 +31,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 pub use blueprint::Blueprint;
+pub use config_env::MAX_MESSAGE_BYTES_VARIABLE;
 pub use error::EngineError;
 pub use events::RunEvent;
 pub use invoke::Spent;
@@ -47,7 +49,7 @@ use writer::WriterHandle;
 
 use crate::llm::RetryPolicy;
 use crate::model::{RunOrigin, RunStatus};
-use crate::store::Store;
+use crate::store::{OwnerId, Store};
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +83,9 @@ pub struct EngineConfig {
     pub human_input_poll: Duration,
     /// How long one MCP tool call may take before it is cancelled and reported as failed.
     pub mcp_call_timeout: Duration,
+    /// The most text one message may carry (agent outputs, model answers, tool results);
+    /// longer text is cut with a note.
+    pub max_message_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -89,6 +94,7 @@ impl Default for EngineConfig {
             retry: RetryPolicy::default(),
             human_input_poll: Duration::from_millis(250),
             mcp_call_timeout: Duration::from_secs(300),
+            max_message_bytes: crate::model::DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -108,7 +114,8 @@ impl Engine {
     pub fn open(path: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
         let (writer, owner) = WriterHandle::start(path, &program_name())?;
         let running = RunHandles::default();
-        let lease = Lease::keep(owner, writer.clone(), running.clone());
+        // A read-only file runs nothing, so there is no lease to keep on it.
+        let lease = owner.map(|owner| Lease::keep(owner, writer.clone(), running.clone()));
         let reader = Arc::new(Mutex::new(Store::open(path)?));
         let (events, _) = broadcast::channel(4096);
         let shared = Shared {
@@ -120,8 +127,18 @@ impl Engine {
             human_input_poll: config.human_input_poll,
             mcp: Arc::new(crate::mcp::Connections::new()),
             mcp_call_timeout: config.mcp_call_timeout,
+            max_message_bytes: config.max_message_bytes,
         };
-        Ok(Engine { shared: Arc::new(shared), running, lease: Arc::new(Mutex::new(Some(lease))) })
+        Ok(Engine { shared: Arc::new(shared), running, lease: Arc::new(Mutex::new(lease)) })
+    }
+
+    /// This process's run owner row, under which every run started here is held; on a read-only
+    /// file, the error saying that nothing can run there.
+    fn owner(&self) -> Result<OwnerId, EngineError> {
+        self.shared.owner.ok_or_else(|| match self.shared.writer.refusal() {
+            Some(refusal) => refusal.into(),
+            None => EngineError::WriterGone("this process holds no lease on the file".into()),
+        })
     }
 
     /// A tracing layer that writes events at `min_level` and above to this engine's logs table.
@@ -203,7 +220,7 @@ impl Engine {
             }
         };
         let (run_target, input, origin) = (target.clone(), request.input.clone(), request.origin);
-        let owner = self.shared.owner;
+        let owner = self.owner()?;
         let run_id = self
             .shared
             .writer
@@ -249,7 +266,7 @@ impl Engine {
             },
             Err(error) => (RunStatus::Failed, None, Some(error.to_string())),
         };
-        let (out, err, owner) = (output.clone(), error.clone(), self.shared.owner);
+        let (out, err, owner) = (output.clone(), error.clone(), self.owner()?);
         let recorded = self
             .shared
             .writer

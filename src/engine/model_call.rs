@@ -1,5 +1,6 @@
 //! One model call: an `llm_call` span, merged request parameters, retries, streamed text in
-//! batches, tokens and cost.
+//! batches (retracted when an attempt fails and is retried, or replaced when the answer is cut to
+//! the message limit), tokens and cost.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -79,6 +80,14 @@ pub async fn call_model(
         flush(false);
     };
     let on_retry = |attempt: u32, error: &LlmError, wait: Duration| {
+        if let Ok(mut pending) = batch.lock() {
+            pending.0.clear();
+        }
+        ctx.emit(RunEvent::TextRetracted {
+            run_id: ctx.run_id,
+            span_id: span,
+            agent: agent_name.to_owned(),
+        });
         let log = NewLog {
             level: LogLevel::Warn,
             target: "agentloom::llm".into(),
@@ -98,6 +107,7 @@ pub async fn call_model(
         call_with_retry(provider.as_ref(), &request, &on_text, &ctx.retry, &ctx.cancel, &on_retry)
             .await;
     flush(true);
+    let result = result.map(|response| limit_answer(ctx, span, agent_name, response));
 
     let spent = finish_model_span(ctx, span, config, &result, started);
     match result {
@@ -105,6 +115,19 @@ pub async fn call_model(
         Err(LlmError::Cancelled) => Err(EngineError::Cancelled),
         Err(source) => Err(EngineError::Llm { agent: agent_name.to_owned(), source }),
     }
+}
+
+/// The answer as it is stored (secrets scrubbed, cut to the message limit). When that changed
+/// it, watchers who saw the text stream are told to drop it and are sent the stored text.
+fn limit_answer(ctx: &RunContext, span: i64, agent: &str, response: ChatResponse) -> ChatResponse {
+    let text = ctx.stored_text(response.text.clone());
+    if text == response.text {
+        return response;
+    }
+    let (run_id, span_id) = (ctx.run_id, span);
+    ctx.emit(RunEvent::TextRetracted { run_id, span_id, agent: agent.to_owned() });
+    ctx.emit(RunEvent::Text { run_id, span_id, agent: agent.to_owned(), text: text.clone() });
+    ChatResponse { text, ..response }
 }
 
 /// Closes the span of a model call (or a sampling request) that began at `started`: its status,

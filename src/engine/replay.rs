@@ -360,7 +360,7 @@ impl Engine {
             None => format!("replay of run {}", source.id),
         };
         let (source_id, source_session) = (source.id, source.session_id);
-        let (from, origin, owner) = (request.from_span, request.origin, self.shared.owner);
+        let (from, origin, owner) = (request.from_span, request.origin, self.owner()?);
         let (run_id, session_id) = self
             .shared
             .writer

@@ -38,7 +38,7 @@ impl Engine {
         let blueprint = blueprint?;
         let plan = ReplayPlan::resume(&run, &spans, &messages)?;
         let reused = plan.finished_steps();
-        let owner = self.shared.owner;
+        let owner = self.owner()?;
         let attempt = self.shared.writer.call(move |w| w.resume_run(run_id, owner)).await?;
         tracing::info!(
             run_id,

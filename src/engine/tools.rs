@@ -125,6 +125,7 @@ pub async fn execute(
         }
         Err(error) => (RunStatus::Failed, error.to_string(), Spent::default()),
     };
+    let content = ctx.stored_text(content);
     ctx.finish_span(
         span,
         SpanEnd {

@@ -1,5 +1,6 @@
 //! The `mcpServers` JSON that Claude Desktop, Cursor and VS Code share: read into MCP server specs,
-//! with literal secrets turned into references instead of being stored.
+//! with literal secrets turned into references instead of being stored, and a key given twice
+//! refused rather than silently read as its last value.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::problems::{InterchangeError, Problems};
+use super::strict_json::parse_strict_json;
 use crate::model::{
     McpServerSpec, SecretRef, ServerOrigin, Transport, env_var_for, name_suggests_secret,
 };
@@ -22,8 +24,10 @@ pub struct McpImport {
 
 /// Reads an `mcpServers` (or VS Code `servers`) document.
 pub fn parse_mcp_servers(text: &str) -> Result<McpImport, InterchangeError> {
-    let document: Value = serde_json::from_str(text)
-        .map_err(|error| InterchangeError::Syntax(format!("not valid JSON: {error}")))?;
+    let document = parse_strict_json(text).map_err(|error| match error.is_data() {
+        true => InterchangeError::Syntax(error.to_string()),
+        false => InterchangeError::Syntax(format!("not valid JSON: {error}")),
+    })?;
     let (key, entries) = ["mcpServers", "servers"]
         .iter()
         .find_map(|key| document.get(key).and_then(Value::as_object).map(|map| (*key, map)))

@@ -8,6 +8,8 @@ mod examples;
 mod mcp_json;
 mod problems;
 mod read_bundle;
+mod read_document;
+mod strict_json;
 mod write_bundle;
 
 pub use agent_cards::{CardImport, ModelParser, import_agent_cards, is_agent_card_source};
@@ -16,6 +18,7 @@ pub use examples::{EXAMPLES, Example, seed_examples};
 pub use mcp_json::{McpImport, import_mcp_servers, parse_mcp_servers};
 pub use problems::{DocProblem, InterchangeError};
 pub use read_bundle::{ExistingNames, locate, to_definitions};
+pub use read_document::{MAX_DOCUMENT_BYTES, ReadDocumentError, read_document};
 pub use write_bundle::to_bundle;
 
 use crate::model::ServerOrigin;

@@ -1,5 +1,7 @@
 //! Wire-neutral chat types: what the engine asks a model and what it gets back.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// One conversation turn sent to a model.
@@ -52,6 +54,9 @@ pub struct ToolCall {
 }
 
 /// Request parameters, merged from the LLM config's defaults and the agent's (agent wins).
+/// How long an answer stream may send nothing, unless `idle_timeout_secs` says otherwise.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestParams {
     pub temperature: Option<f64>,
@@ -64,6 +69,9 @@ pub struct RequestParams {
     pub response_format: Option<serde_json::Value>,
     pub stop: Option<Vec<String>>,
     pub timeout_secs: Option<f64>,
+    /// How long an answer stream may send nothing before the attempt fails
+    /// ([`DEFAULT_IDLE_TIMEOUT`] when unset).
+    pub idle_timeout_secs: Option<f64>,
 }
 
 impl RequestParams {
@@ -83,7 +91,15 @@ impl RequestParams {
             response_format: over.response_format.clone().or_else(|| self.response_format.clone()),
             stop: over.stop.clone().or_else(|| self.stop.clone()),
             timeout_secs: over.timeout_secs.or(self.timeout_secs),
+            idle_timeout_secs: over.idle_timeout_secs.or(self.idle_timeout_secs),
         }
+    }
+
+    /// How long the answer stream may stay silent: `idle_timeout_secs`, else the default.
+    pub fn idle_timeout(&self) -> Duration {
+        self.idle_timeout_secs
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .unwrap_or(DEFAULT_IDLE_TIMEOUT)
     }
 }
 

@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+/// The environment variable that sets a model call's default limit (read by the engine's
+/// configuration; named here for the message).
+pub const CALL_TIMEOUT_VARIABLE: &str = "AGENTLOOM_MODEL_CALL_TIMEOUT_SECS";
+
 /// Why a model call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LlmError {
@@ -17,8 +21,15 @@ pub enum LlmError {
     #[error("the request is longer than the model's context: {0}")]
     ContextLength(String),
 
-    #[error("no answer within {} s", .0.as_secs_f64())]
+    #[error("no answer within {} s (one attempt's limit; timeout_secs in the request parameters sets it)", .0.as_secs_f64())]
     Timeout(Duration),
+
+    /// The whole call, retries included, ran past the engine's default limit.
+    #[error("no answer within {} s, retries included (the default limit of a model call; set timeout_secs in the LLM config's or the agent's request parameters, or {CALL_TIMEOUT_VARIABLE}, to change it)", .0.as_secs_f64())]
+    CallTimeout(Duration),
+
+    #[error("the answer stream sent nothing for {} s (set idle_timeout_secs in the LLM config's or the agent's request parameters to change it)", .0.as_secs_f64())]
+    StreamIdle(Duration),
 
     #[error("the provider failed (HTTP {status}): {message}")]
     Server { status: u16, message: String },
@@ -43,6 +54,7 @@ impl LlmError {
             self,
             LlmError::RateLimited { .. }
                 | LlmError::Timeout(_)
+                | LlmError::StreamIdle(_)
                 | LlmError::Network(_)
                 | LlmError::Server { status: 500..=599, .. }
         )

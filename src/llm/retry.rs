@@ -18,6 +18,9 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// How long one attempt may take.
     pub attempt_timeout: Duration,
+    /// How long a whole call may take, retries included, when its request sets no
+    /// `timeout_secs` (a request that does bounds each attempt by it instead).
+    pub call_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -27,6 +30,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             attempt_timeout: Duration::from_secs(120),
+            call_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -52,7 +56,8 @@ fn jitter_fraction() -> f64 {
 }
 
 /// Calls `provider` until it answers, the error is not retryable, the attempts run out, or
-/// `cancel` fires. `on_retry` hears of each failed attempt before its wait.
+/// `cancel` fires; a request without `timeout_secs` also stops at the policy's `call_timeout`.
+/// `on_retry` hears of each failed attempt before its wait.
 pub async fn call_with_retry(
     provider: &dyn Provider,
     request: &ChatRequest,
@@ -61,26 +66,35 @@ pub async fn call_with_retry(
     cancel: &CancellationToken,
     on_retry: &(dyn Fn(u32, &LlmError, Duration) + Send + Sync),
 ) -> Result<ChatResponse, LlmError> {
-    let mut attempt = 1;
-    loop {
-        let call = tokio::time::timeout(policy.attempt_timeout, provider.stream(request, on_text));
-        let result = tokio::select! {
-            _ = cancel.cancelled() => return Err(LlmError::Cancelled),
-            outcome = call => outcome.unwrap_or(Err(LlmError::Timeout(policy.attempt_timeout))),
-        };
-        let error = match result {
-            Ok(response) => return Ok(response),
-            Err(error) if error.is_retryable() && attempt < policy.max_attempts => error,
-            Err(error) => return Err(error),
-        };
-        let wait = policy.delay(attempt, &error);
-        on_retry(attempt, &error, wait);
-        tokio::select! {
-            _ = cancel.cancelled() => return Err(LlmError::Cancelled),
-            _ = tokio::time::sleep(wait) => {}
+    let attempts = async {
+        let mut attempt = 1;
+        loop {
+            let call =
+                tokio::time::timeout(policy.attempt_timeout, provider.stream(request, on_text));
+            let result = tokio::select! {
+                _ = cancel.cancelled() => return Err(LlmError::Cancelled),
+                outcome = call => outcome.unwrap_or(Err(LlmError::Timeout(policy.attempt_timeout))),
+            };
+            let error = match result {
+                Ok(response) => return Ok(response),
+                Err(error) if error.is_retryable() && attempt < policy.max_attempts => error,
+                Err(error) => return Err(error),
+            };
+            let wait = policy.delay(attempt, &error);
+            on_retry(attempt, &error, wait);
+            tokio::select! {
+                _ = cancel.cancelled() => return Err(LlmError::Cancelled),
+                _ = tokio::time::sleep(wait) => {}
+            }
+            attempt += 1;
         }
-        attempt += 1;
+    };
+    if request.params.timeout_secs.is_some() {
+        return attempts.await;
     }
+    tokio::time::timeout(policy.call_timeout, attempts)
+        .await
+        .unwrap_or(Err(LlmError::CallTimeout(policy.call_timeout)))
 }
 
 #[cfg(test)]
@@ -88,6 +102,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+    use crate::llm::error::CALL_TIMEOUT_VARIABLE;
     use crate::llm::provider::BoxFuture;
 
     /// Fails with the scripted errors, then answers.
@@ -167,6 +182,40 @@ mod tests {
         .await;
         assert!(matches!(answer, Err(LlmError::Network(_))));
         assert_eq!(down.0.lock().expect("lock").len(), 6, "four attempts, then it gives up");
+    }
+
+    /// Never answers.
+    struct Hangs;
+
+    impl Provider for Hangs {
+        fn stream<'a>(
+            &'a self,
+            _request: &'a ChatRequest,
+            _on_text: TextSink<'a>,
+        ) -> BoxFuture<'a, Result<ChatResponse, LlmError>> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_without_timeout_secs_stops_at_the_call_timeout_retries_included() {
+        let policy = RetryPolicy {
+            attempt_timeout: Duration::from_millis(20),
+            call_timeout: Duration::from_millis(50),
+            ..quick()
+        };
+        let answer = call_with_retry(
+            &Hangs,
+            &ChatRequest::default(),
+            &|_| {},
+            &policy,
+            &CancellationToken::new(),
+            &|_, _, _| {},
+        )
+        .await;
+        assert_eq!(answer.err(), Some(LlmError::CallTimeout(Duration::from_millis(50))));
+        let message = LlmError::CallTimeout(Duration::from_millis(50)).to_string();
+        assert!(message.contains("timeout_secs") && message.contains(CALL_TIMEOUT_VARIABLE));
     }
 
     #[test]

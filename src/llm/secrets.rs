@@ -15,6 +15,13 @@ pub const DEFAULT_KEYRING_USER: &str = "default";
 /// A keyring lookup talks to the platform's credential store (the Secret Service over D-Bus on
 /// Linux), so it may block briefly.
 pub fn resolve(reference: &SecretRef) -> Result<String, LlmError> {
+    let value = resolve_unregistered(reference)?;
+    super::redaction::register_secret(&value);
+    Ok(value)
+}
+
+/// The value `reference` points at, not yet known to the redaction set.
+fn resolve_unregistered(reference: &SecretRef) -> Result<String, LlmError> {
     let missing = |why: String| LlmError::MissingSecret { reference: reference.to_string(), why };
     match reference {
         SecretRef::Env(variable) => match std::env::var(variable) {

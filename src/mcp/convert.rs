@@ -1,5 +1,6 @@
 //! MCP's wire JSON (tools, prompts, resources, content blocks) into our types. Reading the JSON
-//! rather than rmcp's structs keeps us working across protocol versions and rmcp releases.
+//! rather than rmcp's structs keeps us working across protocol versions and rmcp releases. Text
+//! is kept whole here; the engine cuts it to its configured message limit.
 
 use serde_json::Value;
 
@@ -8,9 +9,6 @@ use super::types::{
     ToolResult,
 };
 use crate::model::{ContentPart, Role};
-
-/// How much text of one tool result is kept; the rest is cut with a note saying how much.
-pub const MAX_RESULT_TEXT: usize = 1 << 20;
 
 fn text(value: &Value, key: &str) -> String {
     value[key].as_str().unwrap_or_default().to_owned()
@@ -57,7 +55,7 @@ pub fn resource(wire: &Value) -> McpResource {
 /// One content block (`text`, `image`, `audio`, `resource`, `resource_link`) as a message part.
 pub fn part(block: &Value) -> ContentPart {
     match block["type"].as_str().unwrap_or_default() {
-        "text" => ContentPart::text(cut(text(block, "text"))),
+        "text" => ContentPart::text(text(block, "text")),
         "image" => {
             ContentPart::Image { mime_type: text(block, "mimeType"), data: text(block, "data") }
         }
@@ -76,7 +74,7 @@ pub fn embedded(resource: &Value) -> ContentPart {
     ContentPart::Resource {
         uri: text(resource, "uri"),
         mime_type: optional(resource, "mimeType"),
-        text: optional(resource, "text").map(cut),
+        text: optional(resource, "text"),
     }
 }
 
@@ -88,7 +86,7 @@ pub fn tool_result(wire: &Value) -> ToolResult {
         parts.push(ContentPart::Resource {
             uri: STRUCTURED_CONTENT_URI.into(),
             mime_type: Some("application/json".into()),
-            text: Some(cut(structured.to_string())),
+            text: Some(structured.to_string()),
         });
     }
     ToolResult { parts, is_error: wire["isError"].as_bool().unwrap_or(false) }
@@ -108,21 +106,6 @@ pub fn prompt_messages(wire: &Value) -> Vec<PromptMessage> {
             },
         })
         .collect()
-}
-
-/// Text longer than `MAX_RESULT_TEXT` bytes, cut at a character boundary with a note.
-fn cut(mut text: String) -> String {
-    if text.len() <= MAX_RESULT_TEXT {
-        return text;
-    }
-    let total = text.len();
-    let mut end = MAX_RESULT_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
-    text.push_str(&format!("\n[cut: the result had {total} bytes; the first {end} are kept]"));
-    text
 }
 
 #[cfg(test)]
@@ -155,15 +138,5 @@ mod tests {
     fn structured_content_alone_is_what_the_model_reads() {
         let result = tool_result(&json!({"content": [], "structuredContent": {"a": 1}}));
         assert_eq!(result.text(), "{\"a\":1}");
-    }
-
-    #[test]
-    fn huge_text_is_cut_with_a_note() {
-        let result = tool_result(
-            &json!({"content": [{"type": "text", "text": "é".repeat(MAX_RESULT_TEXT)}]}),
-        );
-        let text = result.text();
-        assert!(text.len() < MAX_RESULT_TEXT + 200);
-        assert!(text.ends_with(&format!("the first {MAX_RESULT_TEXT} are kept]")));
     }
 }

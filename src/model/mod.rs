@@ -13,6 +13,7 @@ mod runtime;
 mod secret;
 mod settings;
 mod string_enum;
+mod text_limit;
 mod timestamp;
 mod validate;
 mod workflow;
@@ -34,6 +35,7 @@ pub use runtime::{
 pub use secret::{NotASecretRef, SecretRef, name_suggests_secret, redact};
 pub use settings::{RATINGS, check_link_properties, check_options, check_request_params};
 pub use string_enum::UnknownVariant;
+pub use text_limit::{DEFAULT_MAX_MESSAGE_BYTES, cut_part_to_limit, cut_to_limit};
 pub use timestamp::epoch_millis;
 pub use validate::{
     GraphAgent, GraphLink, Problem, Severity, Subject, not_allowed_message, validate,

@@ -55,6 +55,7 @@ const REQUEST_PARAMS: Rules = &[
     ("response_format", Rule::Object),
     ("stop", Rule::TextList),
     ("timeout_secs", Rule::Number { min: 0.001, max: 86_400.0 }),
+    ("idle_timeout_secs", Rule::Number { min: 0.001, max: 86_400.0 }),
 ];
 
 /// The evaluator's ratings, best first.

@@ -39,6 +39,9 @@ pub enum StoreError {
     #[error("{}: the file is read-only; {action} needs to write to it", .path.display())]
     ReadOnly { path: PathBuf, action: &'static str },
 
+    #[error("{}: disk full: {action} was not saved, nothing changed; free some space and try again", .path.display())]
+    DiskFull { path: PathBuf, action: &'static str },
+
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
 
@@ -69,7 +72,28 @@ pub(super) fn refuse_problems(what: &str, name: &str, problems: &[String]) -> Re
     }
 }
 
+/// SQLite's extended code for a shared-memory file (`-shm`) it could not grow, which is how a
+/// full disk shows itself in WAL mode ("disk I/O error", 4874) before SQLITE_FULL does.
+const SQLITE_IOERR_SHMSIZE: std::ffi::c_int = 4874;
+
 impl StoreError {
+    /// `self`, or [`StoreError::DiskFull`] naming `path` when SQLite said the disk is full.
+    pub(super) fn naming_full_disk(
+        self,
+        path: &std::path::Path,
+        action: &'static str,
+    ) -> StoreError {
+        match &self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.code == rusqlite::ErrorCode::DiskFull
+                    || failure.extended_code == SQLITE_IOERR_SHMSIZE =>
+            {
+                StoreError::DiskFull { path: path.to_owned(), action }
+            }
+            _ => self,
+        }
+    }
+
     /// An invalid-input error built from several messages about one subject.
     pub fn invalid(subject: &str, messages: &[String]) -> StoreError {
         match messages {
@@ -79,5 +103,40 @@ impl StoreError {
                 many.iter().map(|m| format!("\n  - {m}")).collect::<String>()
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::LogLevel;
+    use crate::store::{NewLog, Store};
+
+    #[test]
+    fn a_full_disk_says_so_and_names_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("full.db");
+        let mut store = Store::open(&path).expect("open");
+        // SQLite answers SQLITE_FULL when a file may not grow, as when the disk is full.
+        let pages: i64 =
+            store.conn.pragma_query_value(None, "page_count", |row| row.get(0)).expect("pages");
+        store.conn.pragma_update(None, "max_page_count", pages).expect("cap the file");
+        let note = NewLog {
+            level: LogLevel::Info,
+            target: "test".into(),
+            message: "x".repeat(1 << 20),
+            data: None,
+            session_id: None,
+            run_id: None,
+            span_id: None,
+            agent: None,
+        };
+        let error = store.write("a big note", |w| w.write_log(&note)).expect_err("no room");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: disk full: a big note was not saved, nothing changed; free some space and try again",
+                path.display()
+            )
+        );
     }
 }

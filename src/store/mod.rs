@@ -119,10 +119,13 @@ impl Store {
         if self.read_only {
             return Err(StoreError::ReadOnly { path: self.path.clone(), action });
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&Writer { reader: Reader { tx: &tx } })?;
-        tx.commit()?;
-        Ok(value)
+        let written = (|| {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&Writer { reader: Reader { tx: &tx } })?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        written.map_err(|error: StoreError| error.naming_full_disk(&self.path, action))
     }
 }
 

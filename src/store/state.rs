@@ -3,7 +3,7 @@
 use rusqlite::params;
 
 use super::convert::json;
-use super::error::Result;
+use super::error::{Result, StoreError};
 use super::{Reader, Writer};
 
 impl Reader<'_> {
@@ -46,6 +46,9 @@ impl Writer<'_> {
         key: &str,
         value: &serde_json::Value,
     ) -> Result<()> {
+        if key.is_empty() {
+            return Err(StoreError::Invalid("a state key cannot be empty".into()));
+        }
         let agent = self.agent_id(agent)?;
         self.conn().execute(
             "INSERT INTO agent_state (agent_id, session_id, state_key, state_value) VALUES (?1, ?2, ?3, ?4)

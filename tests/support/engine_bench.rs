@@ -115,5 +115,6 @@ pub fn quick() -> RetryPolicy {
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(50),
         attempt_timeout: Duration::from_secs(5),
+        call_timeout: Duration::from_secs(30),
     }
 }

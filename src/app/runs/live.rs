@@ -134,6 +134,17 @@ impl LiveRuns {
                     _ => run.streamed.push(Streamed { span_id, agent, text, finished: false }),
                 }
             }
+            RunEvent::TextRetracted { run_id, span_id, agent } => {
+                let Some(run) = self.runs.get_mut(&run_id) else { return };
+                let mut dropped = 0;
+                run.streamed.retain(|s| {
+                    let retracted = s.span_id == span_id;
+                    dropped += if retracted { s.text.len() } else { 0 };
+                    !retracted
+                });
+                let progress = run.agents.entry(agent).or_default();
+                progress.streaming_chars = progress.streaming_chars.saturating_sub(dropped);
+            }
             RunEvent::SpanFinished {
                 run_id, span_id, status, input_tokens, output_tokens, ..
             } => {
@@ -278,6 +289,35 @@ mod tests {
         assert_eq!(run.agents["writer"].live_tokens(), 33, "the exact count replaces the estimate");
         assert!(run.streamed[0].finished);
         assert!(!run.is_going());
+    }
+
+    #[test]
+    fn a_retried_call_drops_the_text_of_its_failed_attempt() {
+        let mut live = LiveRuns::default();
+        live.apply(RunEvent::RunStarted { run_id: 1, session_id: 7, target: "w".into() });
+        live.apply(started(10, "writer", SpanKind::Agent));
+        live.apply(started(11, "writer", SpanKind::LlmCall));
+        live.apply(started(12, "critic", SpanKind::LlmCall));
+        let text = |span_id: i64, agent: &str, text: &str| RunEvent::Text {
+            run_id: 1,
+            span_id,
+            agent: agent.into(),
+            text: text.into(),
+        };
+        live.apply(text(11, "writer", "this answer is cut off here"));
+        live.apply(text(12, "critic", "fine"));
+        live.apply(text(11, "writer", " and more"));
+        live.apply(RunEvent::TextRetracted { run_id: 1, span_id: 11, agent: "writer".into() });
+        let run = &live.runs[&1];
+        let texts: Vec<&str> = run.streamed.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["fine"], "only the other call's text is left");
+        assert_eq!(run.agents["writer"].streaming_chars, 0);
+
+        live.apply(text(11, "writer", "You: retry-after-partial"));
+        let run = &live.runs[&1];
+        let texts: Vec<&str> = run.streamed.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["fine", "You: retry-after-partial"]);
+        assert_eq!(run.agents["writer"].streaming_chars, "You: retry-after-partial".len());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub struct Runner {
 impl Runner {
     /// An engine on the database at `path`, its events forwarded to the window.
     pub fn start(path: &Path, runtime: Handle, wake: Wake) -> Result<Runner, String> {
-        let engine = Engine::open(path, EngineConfig::default()).map_err(|e| e.to_string())?;
+        let engine = Engine::open(path, EngineConfig::from_env()?).map_err(|e| e.to_string())?;
         route_logs_to(&engine);
         let (forward, events) = channel();
         let mut subscription = engine.subscribe();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::findings::{Findings, place};
-use crate::interchange::{DocProblem, InterchangeError};
+use crate::interchange::{DocProblem, InterchangeError, read_document};
 
 /// One card file, parsed but not yet understood.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ pub(super) fn looks_like_cards(path: &Path) -> bool {
     match extension(path) {
         Some(ext) if MARKDOWN.contains(&ext.as_str()) => true,
         Some(ext) if YAML.contains(&ext.as_str()) => {
-            fs::read_to_string(path).is_ok_and(|text| !is_agentloom_document(&text))
+            read_document(path).is_ok_and(|text| !is_agentloom_document(&text))
         }
         _ => false,
     }
@@ -80,7 +80,7 @@ pub(super) fn read(path: &Path) -> Result<Source, InterchangeError> {
     let mut cards = Vec::new();
     for file in &files {
         let file_shown = file.display().to_string();
-        match fs::read_to_string(file) {
+        match read_document(file) {
             Ok(text) => {
                 if let Some(card) =
                     parse_card(file, &file_shown, &text, path.is_dir(), &mut findings, &mut skipped)
@@ -280,7 +280,7 @@ fn read_config(path: &Path, findings: &mut Findings) -> Option<ConfigDoc> {
         .flat_map(|d| CONFIG_FILES.iter().map(move |name| d.join(name)))
         .find(|f| f.is_file())?;
     let shown = file.display().to_string();
-    let text = match fs::read_to_string(&file) {
+    let text = match read_document(&file) {
         Ok(text) => text,
         Err(error) => {
             findings.error(&shown, format!("cannot read: {error}"));

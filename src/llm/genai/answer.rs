@@ -1,4 +1,7 @@
-//! Collecting genai's stream into one answer: text deltas, tool calls, usage, and an end that must arrive.
+//! Collecting genai's stream into one answer: text deltas, tool calls, usage, and an end that
+//! must arrive without the stream falling silent for longer than its idle limit.
+
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use genai::chat::{self as wire, ChatStreamEvent, StreamEnd};
@@ -11,15 +14,19 @@ use crate::llm::provider::TextSink;
 use super::errors::{ErrorContext, shorten};
 
 /// Reads the stream to its end, handing text deltas to `on_text`. A stream that stops before
-/// its end-of-stream event was cut off, and is an error rather than a short answer.
+/// its end-of-stream event was cut off, and is an error rather than a short answer; one that
+/// sends nothing for `idle` has stalled.
 pub(super) async fn collect(
     mut stream: wire::ChatStream,
     on_text: TextSink<'_>,
     errors: &ErrorContext<'_>,
     model: &str,
+    idle: Duration,
 ) -> Result<ChatResponse, LlmError> {
     let mut text = String::new();
-    while let Some(event) = stream.next().await {
+    loop {
+        let next = tokio::time::timeout(idle, stream.next());
+        let Some(event) = next.await.map_err(|_| LlmError::StreamIdle(idle))? else { break };
         match event.map_err(|e| errors.map(&e))? {
             ChatStreamEvent::Chunk(chunk) => {
                 on_text(&chunk.content);

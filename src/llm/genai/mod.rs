@@ -98,7 +98,8 @@ impl GenaiProvider {
             .exec_chat_stream(target, to_wire_request(request, self.route.wire), Some(&options))
             .await
             .map_err(|e| errors.map(&e))?;
-        collect(answer.stream, on_text, &errors, &self.model).await
+        let idle = request.params.idle_timeout();
+        collect(answer.stream, on_text, &errors, &self.model, idle).await
     }
 
     /// genai's adapters insist on a key; without one we name the URL and headers ourselves, so
