@@ -336,3 +336,21 @@ fn running_needs_a_writable_file_and_state_needs_a_key() {
     let run = run.fails_with(&expected);
     assert!(!run.stderr.contains("batch was dropped"), "{}", run.stderr);
 }
+
+#[test]
+fn the_database_s_own_files_are_never_a_document() {
+    let sandbox = Sandbox::seeded();
+    let db = sandbox.db.to_str().expect("path").to_owned();
+    let wal = format!("{db}-wal");
+    check(
+        &sandbox,
+        &["export", "writing_chain", "-o", &db],
+        "this is the database's own file; exporting to it would damage the database",
+    );
+    check(&sandbox, &["export", "writing_chain", "-o", &wal], "own file; exporting to it");
+    check(&sandbox, &["import", &db], "own file; importing it would damage the database");
+    let integrity: String = rusqlite::Connection::open(&sandbox.db)
+        .and_then(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+        .expect("check");
+    assert_eq!(integrity, "ok");
+}

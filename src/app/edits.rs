@@ -128,6 +128,9 @@ pub enum Edit {
 
 /// Applies `edit`; says what it did, or why it was refused.
 pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
+    if let Edit::ExportYaml { path, .. } = &edit {
+        store.refuse_own_file(path, "exporting to").map_err(|e| e.to_string())?;
+    }
     let result = match edit {
         Edit::ImportYaml { path } => return import_yaml_file(store, &path),
         Edit::ImportMcpServers { json } => return import_mcp_block(store, &json),
@@ -148,6 +151,7 @@ pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
 
 /// Imports a workflow YAML file, all or nothing, as `agentloom import` does (not undoable).
 fn import_yaml_file(store: &mut Store, path: &std::path::Path) -> Result<String, String> {
+    store.refuse_own_file(path, "importing").map_err(|e| e.to_string())?;
     let text = crate::interchange::read_document(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let report = crate::interchange::import_yaml(store, &text).map_err(|e| e.to_string())?;

@@ -36,6 +36,7 @@ pub(super) fn export(globals: &Globals, args: ExportArgs) -> anyhow::Result<Exit
         .with_context(|| format!("cannot export workflow \"{}\"", args.workflow))?;
     match &args.output {
         Some(path) => {
+            store.refuse_own_file(path, "exporting to")?;
             std::fs::write(path, &yaml)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("Wrote workflow \"{}\" to {}.", args.workflow, path.display());
@@ -46,12 +47,14 @@ pub(super) fn export(globals: &Globals, args: ExportArgs) -> anyhow::Result<Exit
 }
 
 pub(super) fn import(globals: &Globals, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let mut store = globals.open()?;
+    store.refuse_own_file(&args.file, "importing")?;
     if interchange::is_agent_card_source(&args.file) {
+        drop(store);
         return import_cards(globals, &args.file);
     }
     let text = interchange::read_document(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let mut store = globals.open()?;
     let report = interchange::import_yaml(&mut store, &text).with_context(|| {
         format!("{} was not imported; the database is unchanged", args.file.display())
     })?;

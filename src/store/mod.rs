@@ -17,6 +17,7 @@ mod logs;
 mod mcp_servers;
 mod messages;
 mod open;
+mod own_files;
 mod owners;
 mod process;
 mod replays;
