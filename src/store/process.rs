@@ -41,7 +41,7 @@ impl ProcessIdentity {
         if other.pid == self.pid && other.start == self.start {
             return Liveness::Alive;
         }
-        if !pid_exists(other.pid) {
+        if !pid_exists(other.pid) || is_zombie(other.pid) {
             return Liveness::Gone;
         }
         match (&other.start, start_of(other.pid)) {
@@ -75,15 +75,26 @@ fn pid_exists(_pid: u32) -> bool {
     true
 }
 
+/// Whether process `pid` has exited and only waits for its parent to reap it (Linux).
+fn is_zombie(pid: u32) -> bool {
+    stat_fields(pid).is_some_and(|fields| fields.first().is_some_and(|state| *state == "Z"))
+}
+
+/// The fields of /proc/PID/stat after the command name (which may hold spaces and parentheses):
+/// the state first. `None` off Linux or when the process is gone.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    Some(after_name.split_whitespace().map(str::to_owned).collect())
+}
+
 /// When process `pid` started: the boot it started in and its start time in clock ticks since
 /// that boot (fields of /proc), so that a pid given again to a later process, even after a
 /// reboot, reads differently. `None` off Linux.
 fn start_of(pid: u32) -> Option<String> {
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: count fields after its end.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let ticks = after_name.split_whitespace().nth(19)?;
+    // Field 22 of /proc/PID/stat, the 20th after the command name.
+    let ticks = stat_fields(pid)?.into_iter().nth(19)?;
     Some(format!("{}:{ticks}", boot.trim()))
 }
 
@@ -98,6 +109,12 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().expect("spawn");
         let pid = child.id();
         let recorded = ProcessIdentity { pid, start: start_of(pid), ..me.clone() };
+        // Exited but not yet reaped: a zombie is gone too.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !is_zombie(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(me.liveness_of(&recorded), Liveness::Gone, "a zombie");
         child.wait().expect("wait");
         assert_eq!(me.liveness_of(&recorded), Liveness::Gone);
         let elsewhere = ProcessIdentity { host: "another-host".into(), ..recorded };
