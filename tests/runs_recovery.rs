@@ -176,6 +176,13 @@ async fn a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_
     // Listed as interrupted, and resumed as the same run: the draft is not asked for again.
     let listed = sandbox.run(&["--json", "runs", "list"]).ok();
     assert!(listed.stdout.contains("\"interrupted\""), "{}", listed.stdout);
+    let checked = sandbox.run(&["db", "check"]).ok().stdout;
+    assert!(
+        checked.contains("Interrupted runs, whose process stopped before they ended: 1"),
+        "{checked}"
+    );
+    let shown = sandbox.run(&["runs", "show", "1"]).ok().stdout;
+    assert!(shown.contains("resume it with `agentloom runs resume 1`"), "{shown}");
     server.push(Reply::Answer(Answer::text(&["A polished draft."]).with_usage(20, 4)));
     let resumed = sandbox.run(&["--json", "runs", "resume", "1"]).ok();
     let outcome: Value = serde_json::from_str(&resumed.stdout).expect("json");

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::Globals;
 use super::output::{print_json, print_table, short};
 use crate::interchange;
-use crate::model::Problem;
-use crate::store::{SCHEMA_VERSION, Store};
+use crate::model::{Problem, RunStatus};
+use crate::store::{RunFilter, SCHEMA_VERSION, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
@@ -64,12 +64,19 @@ fn init(globals: &Globals, empty: bool) -> anyhow::Result<ExitCode> {
 struct CheckReport {
     integrity: Vec<String>,
     structure: Vec<Problem>,
+    /// Runs whose process stopped before they ended (not a problem of the file): resumable.
+    interrupted_runs: Vec<i64>,
 }
 
 fn check(globals: &Globals) -> anyhow::Result<ExitCode> {
     let store = globals.open()?;
     let report = store.read(|r| {
-        Ok(CheckReport { integrity: r.integrity_problems()?, structure: r.validate()? })
+        let filter = RunFilter { status: Some(RunStatus::Interrupted), ..RunFilter::default() };
+        Ok(CheckReport {
+            integrity: r.integrity_problems()?,
+            structure: r.validate()?,
+            interrupted_runs: r.runs(&filter)?.iter().map(|run| run.id).collect(),
+        })
     })?;
     let clean = report.integrity.is_empty() && report.structure.is_empty();
     if globals.json {
@@ -85,6 +92,14 @@ fn check(globals: &Globals) -> anyhow::Result<ExitCode> {
         for problem in &report.structure {
             println!("  {problem}");
         }
+    }
+    if !globals.json && !report.interrupted_runs.is_empty() {
+        let runs: Vec<String> = report.interrupted_runs.iter().map(ToString::to_string).collect();
+        println!(
+            "Interrupted runs, whose process stopped before they ended: {}; go on with \
+             `agentloom runs resume RUN`, or drop one with `agentloom runs cancel RUN`.",
+            runs.join(", ")
+        );
     }
     Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -139,6 +139,12 @@ pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<Ex
             if let Some(error) = &run.error {
                 println!("error: {error}");
             }
+            if run.status == RunStatus::Interrupted {
+                println!(
+                    "resume it with `agentloom runs resume {0}`, or drop it with `agentloom runs cancel {0}`",
+                    run.id
+                );
+            }
             println!();
             print_table(
                 &["SPAN", "STEP", "STATUS", "MS", "TOKENS IN/OUT", "COST"],
