@@ -188,7 +188,7 @@ pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<Exit
                 globals.open()?.write("trusting an MCP server", |w| w.trust_mcp_server(&name))?;
             println!("Trusted \"{name}\" to start: {}", endpoint(&server.spec));
             println!(
-                "Changing its command, arguments, directory or environment names revokes this."
+                "Changing its command, arguments, directory, environment (names or values), URL or headers revokes this."
             );
             Ok(ExitCode::SUCCESS)
         }

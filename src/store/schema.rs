@@ -37,6 +37,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "edit journal",
         sql: include_str!("../../migrations/0004_edit_journal.sql"),
     },
+    Migration {
+        version: 5,
+        name: "run ownership",
+        sql: include_str!("../../migrations/0005_run_ownership.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "approvals",
+        sql: include_str!("../../migrations/0006_approvals.sql"),
+    },
 ];
 
 /// The schema version this binary writes.
