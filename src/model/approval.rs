@@ -34,7 +34,9 @@ impl Unapproved {
                 "was written through the REST service and is not approved yet"
             }
             Unapproved::ChangedSinceApproval => {
-                "changed since it was approved (what it runs, or where its secrets go), so it needs approval again"
+                "changed since it was approved (what it runs, or where its secrets go; an approval \
+                 from before AgentLoom covered environment values counts as changed), so it needs \
+                 approval again"
             }
         };
         format!(
