@@ -45,6 +45,16 @@ fn texts(harness: &Harness<'_, AgentLoomApp>) -> Vec<String> {
         .collect()
 }
 
+/// Steps the window until `saved` holds (the worker committed an approval), for 10 s at most.
+fn step_until_saved(harness: &mut Harness<'_, AgentLoomApp>, saved: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !saved() {
+        assert!(Instant::now() < deadline, "the approval was not saved");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn test_on_an_mcp_server_lists_its_tools_in_the_window() {
     let command = format!("node {} stdio", everything_script().display());
@@ -95,12 +105,7 @@ fn an_imported_server_starts_only_once_approved_in_the_window() {
     harness.run_steps(2);
     harness.get_by_label("Run this command on this computer when an agent needs it?");
     harness.get_by_label("Approve").click();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !may_launch(&db) {
-        assert!(Instant::now() < deadline, "the approval was not saved");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    step_until_saved(harness, || may_launch(&db));
     harness.run_steps(3);
     harness.get_by_label("Test");
 }
@@ -128,12 +133,7 @@ fn a_key_bound_over_rest_is_approved_in_the_window() {
     harness.get_by_label("Settings").click();
     harness.run_steps(3);
     harness.get_by_label("Approve").click();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !approved(&db) {
-        assert!(Instant::now() < deadline, "the approval was not saved");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    step_until_saved(harness, || approved(&db));
     harness.run_steps(3);
     assert!(harness.query_by_label("Approve").is_none(), "{:?}", texts(harness));
 }
