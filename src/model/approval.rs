@@ -45,21 +45,18 @@ impl Unapproved {
         )
     }
 
-    /// Why a definition that `needs_approval` (an `imported` one, for MCP servers), approved at
-    /// the fingerprint `approved`, may not be used as it stands (fingerprint `current`); `None`
-    /// when it may.
-    pub fn check(
-        needs_approval: bool,
-        imported: bool,
+    /// What stands between a definition that needs approval and its use: nothing when the
+    /// approved fingerprint equals its `current` one, a change when another was approved, and
+    /// `never_approved` (why it needs approval) when none was.
+    pub fn compare(
         approved: Option<&str>,
         current: &str,
+        never_approved: Unapproved,
     ) -> Option<Unapproved> {
         match approved {
-            _ if !needs_approval => None,
             Some(approved) if approved == current => None,
             Some(_) => Some(Unapproved::ChangedSinceApproval),
-            None if imported => Some(Unapproved::Imported),
-            None => Some(Unapproved::WrittenOverApi),
+            None => Some(never_approved),
         }
     }
 }

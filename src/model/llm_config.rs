@@ -132,8 +132,40 @@ impl LlmConfig {
     /// can have a host variable or keyring entry sent to an endpoint of its choosing. Configs
     /// without a key, and those written locally, need none.
     pub fn unapproved(&self) -> Option<Unapproved> {
-        let needs_approval = self.written_by == Author::Api && self.spec.api_key_ref.is_some();
+        if self.written_by == Author::Local || self.spec.api_key_ref.is_none() {
+            return None;
+        }
         let current = self.spec.binding_fingerprint();
-        Unapproved::check(needs_approval, false, self.trusted_binding.as_deref(), &current)
+        Unapproved::compare(self.trusted_binding.as_deref(), &current, Unapproved::WrittenOverApi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_a_rest_client_bound_waits_for_approval_of_its_endpoint() {
+        let mut spec = LlmConfigSpec::new("c", ProviderKind::Generic, "m");
+        spec.base_url = Some("http://h/v1".into());
+        let mut config = LlmConfig {
+            id: 1,
+            spec,
+            written_by: Author::Api,
+            trusted_binding: None,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        assert_eq!(config.unapproved(), None, "no key to send");
+        config.spec.api_key_ref = Some(SecretRef::Env("HOME_SECRET".into()));
+        assert_eq!(config.unapproved(), Some(Unapproved::WrittenOverApi));
+        config.trusted_binding = Some(config.spec.binding_fingerprint());
+        config.spec.model = "other".into();
+        assert_eq!(config.unapproved(), None, "the model is not part of the binding");
+        config.spec.base_url = Some("http://elsewhere/v1".into());
+        assert_eq!(config.unapproved(), Some(Unapproved::ChangedSinceApproval));
+        config.written_by = Author::Local;
+        assert_eq!(config.unapproved(), None);
     }
 }

@@ -165,18 +165,59 @@ impl McpServer {
     /// server when a REST client gave it secret references. Remote servers without secrets, and
     /// everything the local user typed, need none.
     pub fn unapproved(&self) -> Option<Unapproved> {
-        let over_api = self.written_by == Author::Api;
-        let imported = self.origin == ServerOrigin::Import;
-        let needs_approval = match self.spec.transport {
-            Transport::Stdio => imported || over_api,
-            Transport::Http | Transport::Sse => over_api && self.spec.uses_secrets(),
+        let never_approved = match self.spec.transport {
+            Transport::Stdio => match (self.origin, self.written_by) {
+                (ServerOrigin::Import, _) => Unapproved::Imported,
+                (ServerOrigin::User, Author::Api) => Unapproved::WrittenOverApi,
+                (ServerOrigin::User, Author::Local) => return None,
+            },
+            Transport::Http | Transport::Sse => match self.written_by {
+                Author::Api if self.spec.uses_secrets() => Unapproved::WrittenOverApi,
+                Author::Api | Author::Local => return None,
+            },
         };
         let current = self.spec.trust_fingerprint();
-        Unapproved::check(needs_approval, imported, self.trusted_launch.as_deref(), &current)
+        Unapproved::compare(self.trusted_launch.as_deref(), &current, never_approved)
     }
 
     /// Whether AgentLoom may start (or connect to) this server now.
     pub fn may_launch(&self) -> bool {
         self.unapproved().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(spec: McpServerSpec, written_by: Author) -> McpServer {
+        McpServer {
+            id: 1,
+            spec,
+            origin: ServerOrigin::User,
+            written_by,
+            trusted_launch: None,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn what_a_rest_client_binds_waits_for_approval_of_exactly_it() {
+        let stdio = McpServerSpec::stdio("s", "sh", vec!["-c".into(), "true".into()]);
+        assert_eq!(row(stdio.clone(), Author::Local).unapproved(), None);
+        let mut written = row(stdio, Author::Api);
+        assert_eq!(written.unapproved(), Some(Unapproved::WrittenOverApi));
+        written.trusted_launch = Some(written.spec.trust_fingerprint());
+        assert_eq!(written.unapproved(), None);
+        written.spec.env.insert("BASH_ENV".into(), "evil.sh".into());
+        assert_eq!(written.unapproved(), Some(Unapproved::ChangedSinceApproval));
+
+        let mut remote =
+            row(McpServerSpec::remote("r", Transport::Http, "http://h/mcp"), Author::Api);
+        assert_eq!(remote.unapproved(), None, "no secret goes anywhere");
+        remote.spec.headers.insert("Authorization".into(), "env:HOME_SECRET".into());
+        assert_eq!(remote.unapproved(), Some(Unapproved::WrittenOverApi));
     }
 }
