@@ -112,6 +112,7 @@ pub(super) fn run(globals: &Globals, command: LlmCommand) -> anyhow::Result<Exit
                 ("provider options", serde_json::to_string(&spec.provider_options)?),
                 ("input price", price(spec.input_price_per_mtok)),
                 ("output price", price(spec.output_price_per_mtok)),
+                ("written by", config.written_by.to_string()),
                 ("approved", approval(&config)),
                 ("version", config.version.to_string()),
                 ("updated", config.updated_at.clone()),

@@ -136,6 +136,7 @@ pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<Exit
                 ("sampling llm", or_dash(spec.sampling_llm.as_deref())),
                 ("init timeout", format!("{} s", spec.init_timeout_secs)),
                 ("origin", server.origin.to_string()),
+                ("written by", server.written_by.to_string()),
                 ("starts", trust(&server)),
                 ("version", server.version.to_string()),
             ]);
