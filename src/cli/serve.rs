@@ -34,7 +34,7 @@ pub struct ServeArgs {
     /// Another host name the REST service answers to (besides localhost, 127.0.0.1, [::1] and
     /// the bound address), e.g. the machine's name behind a reverse proxy; repeatable. Requests
     /// for other hosts, and from web pages of other hosts, are refused
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::parse::host_name)]
     allow_host: Vec<String>,
 }
 
