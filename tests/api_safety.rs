@@ -1,6 +1,8 @@
 //! The REST service's guards, against `agentloom serve --http`: loopback unless a bearer token is
-//! configured, 401 for every request without the token, a request body limit (413), bad JSON as
-//! a 400 naming the field, and JSON errors for unknown routes and methods.
+//! configured, 401 for every request without the token (its scheme in any case), a request body
+//! limit (413), bad JSON as a 400 naming the field, JSON errors for unknown routes and methods,
+//! 421 for other hosts and 403 for other sites' pages (DNS rebinding), and a time limit on
+//! reading request headers.
 
 #[path = "support/api_server.rs"]
 mod api_server;
@@ -8,7 +10,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use api_server::{ApiServer, Http};
 use serde_json::json;
@@ -43,14 +45,19 @@ fn an_address_other_than_loopback_needs_a_token() {
     Http::new(&local, None).get("/health").error(401, "needs a bearer token");
 }
 
+/// The service on 127.0.0.1 requiring [`TOKEN`].
+fn token_service(sandbox: &Sandbox) -> ApiServer {
+    ApiServer::start_with(
+        sandbox,
+        &["--bind", "127.0.0.1:0", "--token-env", TOKEN_VAR],
+        &[(TOKEN_VAR, TOKEN)],
+    )
+}
+
 #[test]
 fn every_request_without_the_token_is_refused() {
     let sandbox = Sandbox::empty();
-    let server = ApiServer::start_with(
-        &sandbox,
-        &["--bind", "127.0.0.1:0", "--token-env", TOKEN_VAR],
-        &[(TOKEN_VAR, TOKEN)],
-    );
+    let server = token_service(&sandbox);
     let anonymous = server.client();
     let wrong = Http::new(&server.base(), Some("correct-horse-battery-stapler"));
     let agent = json!({"name": "a", "kind": "basic"});
@@ -145,4 +152,100 @@ fn unknown_routes_and_methods_answer_json() {
     for path in ["/agents", "/sessions/{id}/send", "/runs/{id}/cancel", "/human-input/{id}"] {
         assert!(document["paths"][path].is_object(), "{path} is not documented");
     }
+}
+
+/// Sends `GET path` with the header lines `headers` (each ending in CRLF) over a raw connection;
+/// returns the status code and the body.
+fn raw_get(server: &ApiServer, path: &str, headers: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(server.addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let request = format!("GET {path} HTTP/1.1\r\n{headers}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    let status = answer.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or(answer);
+    (status, body)
+}
+
+/// The `error` of a JSON error body.
+fn error_of(body: &str) -> String {
+    let body: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+    body["error"].as_str().unwrap_or_else(|| panic!("no error in {body}")).to_owned()
+}
+
+#[test]
+fn other_hosts_and_other_sites_pages_are_refused() {
+    let sandbox = Sandbox::empty();
+    let server = ApiServer::start(&sandbox);
+    let port = server.addr.port();
+    let evil = format!("evil.example:{port}");
+
+    let (status, body) = raw_get(&server, "/health", &format!("Host: {evil}\r\n"));
+    assert_eq!(status, 421, "{body}");
+    let error = error_of(&body);
+    assert!(error.contains(&format!("host \"{evil}\"")), "{error}");
+    assert!(error.contains("--allow-host evil.example"), "{error}");
+    let (status, body) = raw_get(&server, "/agents", "");
+    assert_eq!(status, 421, "a request without a Host: {body}");
+
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let (status, body) = raw_get(&server, "/health", &format!("Host: {host}\r\n"));
+        assert_eq!(status, 200, "{host}: {body}");
+        let same_site = format!("Host: {host}\r\nOrigin: http://{host}\r\n");
+        assert_eq!(raw_get(&server, "/health", &same_site).0, 200, "{host}");
+    }
+    let local = format!("Host: 127.0.0.1:{port}\r\n");
+    for origin in [format!("http://{evil}"), "null".to_owned()] {
+        let (status, body) = raw_get(&server, "/health", &format!("{local}Origin: {origin}\r\n"));
+        assert_eq!(status, 403, "{origin}: {body}");
+        assert!(error_of(&body).contains("cross-site request refused"), "{body}");
+    }
+
+    let allowing = ApiServer::start_with(
+        &sandbox,
+        &["--bind", "127.0.0.1:0", "--allow-host", "evil.example"],
+        &[],
+    );
+    let evil = format!("evil.example:{}", allowing.addr.port());
+    let headers = format!("Host: {evil}\r\nOrigin: http://{evil}\r\n");
+    let (status, body) = raw_get(&allowing, "/health", &headers);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    let sandbox = Sandbox::empty();
+    let server = token_service(&sandbox);
+    let host = format!("Host: {}\r\n", server.addr);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let headers = format!("{host}Authorization: {scheme} {TOKEN}\r\n");
+        let (status, body) = raw_get(&server, "/agents", &headers);
+        assert_eq!(status, 200, "{scheme}: {body}");
+    }
+    let (status, _) =
+        raw_get(&server, "/agents", &format!("{host}Authorization: Basic {TOKEN}\r\n"));
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let sandbox = Sandbox::empty();
+    let server = ApiServer::start(&sandbox);
+    let mut stream = TcpStream::connect(server.addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let started = Instant::now();
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n").expect("send part of a head");
+    let mut answer = Vec::new();
+    let closed = stream.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        closed.is_ok()
+            || closed.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{closed:?}"
+    );
+    assert!(waited < Duration::from_secs(15), "held open for {waited:?}");
+    // The service goes on answering others.
+    server.client().get("/health").expect(200);
 }

@@ -1,6 +1,7 @@
 //! The settings window, driven through AccessKit with egui_kittest: "Test" on an MCP server
 //! connects to `@modelcontextprotocol/server-everything` (from npm, pinned in tests/peers) as a
-//! run would and lists its tools in the window.
+//! run would and lists its tools in the window; "Approve" lets an imported command start and a
+//! key bound over REST be sent.
 
 #![cfg(feature = "gui")]
 
@@ -42,6 +43,16 @@ fn texts(harness: &Harness<'_, AgentLoomApp>) -> Vec<String> {
         .query_all_by_role(Role::Label)
         .filter_map(|node| node.accesskit_node().value())
         .collect()
+}
+
+/// Steps the window until `saved` holds (the worker committed an approval), for 10 s at most.
+fn step_until_saved(harness: &mut Harness<'_, AgentLoomApp>, saved: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !saved() {
+        assert!(Instant::now() < deadline, "the approval was not saved");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
@@ -94,12 +105,35 @@ fn an_imported_server_starts_only_once_approved_in_the_window() {
     harness.run_steps(2);
     harness.get_by_label("Run this command on this computer when an agent needs it?");
     harness.get_by_label("Approve").click();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !may_launch(&db) {
-        assert!(Instant::now() < deadline, "the approval was not saved");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    step_until_saved(harness, || may_launch(&db));
     harness.run_steps(3);
     harness.get_by_label("Test");
+}
+
+#[test]
+fn a_key_bound_over_rest_is_approved_in_the_window() {
+    use agentloom::model::{Author, LlmConfigSpec, ProviderKind, SecretRef};
+    let (dir, db) = database_after(&["llm", "list"]);
+    let mut spec = LlmConfigSpec::new("remote", ProviderKind::Generic, "m");
+    spec.base_url = Some("http://127.0.0.1:9/v1".into());
+    spec.api_key_ref = Some(SecretRef::Env("REMOTE_KEY".into()));
+    Store::open(&db)
+        .expect("store")
+        .write_as(Author::Api, "adding an LLM config", |w| w.create_llm_config(&spec))
+        .expect("written as a REST client");
+    let approved = |db: &Path| {
+        let config = Store::open(db).expect("store").read(|r| r.llm_config("remote"));
+        config.expect("row").unapproved().is_none()
+    };
+    assert!(!approved(&db), "a key a REST client bound waits for approval");
+
+    let mut window = app_window::open_file(dir, db.clone(), None);
+    let harness = &mut window.harness;
+    harness.run_steps(3);
+    harness.get_by_label("Settings").click();
+    harness.run_steps(3);
+    harness.get_by_label("Approve").click();
+    step_until_saved(harness, || approved(&db));
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Approve").is_none(), "{:?}", texts(harness));
 }

@@ -113,6 +113,33 @@ fn an_imported_stdio_server_starts_only_once_trusted_and_a_change_revokes_it() {
 }
 
 #[test]
+fn an_env_value_changed_by_a_reimport_revokes_the_approval() {
+    let sandbox = Sandbox::empty();
+    let marker = sandbox.path("started");
+    let file = sandbox.path("servers.json");
+    let import = |bash_env: &str| {
+        let config = serde_json::json!({"mcpServers": {"shell": {
+            "command": "sh", "args": ["-c", format!("touch '{}'", marker.display())],
+            "env": {"BASH_ENV": bash_env},
+        }}});
+        std::fs::write(&file, config.to_string()).expect("write");
+        sandbox.run(&["mcp", "import", file.to_str().expect("path")]).ok();
+    };
+    import("/dev/null");
+    sandbox.run(&["mcp", "tools", "shell"]).fails_with("agentloom mcp trust shell");
+    assert!(!marker.exists(), "it started before it was approved");
+    sandbox.run(&["mcp", "trust", "shell"]).ok();
+    sandbox.run(&["mcp", "tools", "shell"]).fails_with("exited");
+    assert!(marker.exists(), "the approved command did not start");
+    std::fs::remove_file(&marker).expect("remove the marker");
+
+    import("evil.sh");
+    let refused = sandbox.run(&["mcp", "tools", "shell"]).fails_with("agentloom mcp trust shell");
+    assert!(refused.stderr.contains("changed since it was approved"), "{}", refused.stderr);
+    assert!(!marker.exists(), "a changed environment started without approval");
+}
+
+#[test]
 fn header_secret_references_are_resolved_when_connecting() {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");

@@ -1,6 +1,7 @@
 //! `agentloom serve --mcp`: an rmcp client (the library, not our client code) lists the
 //! workflows and public agents as tools and runs them, over stdio and streamable HTTP; the runs
-//! are recorded with origin `mcp`, and a session can be continued.
+//! are recorded with origin `mcp`, and a session can be continued; over HTTP, pages of other
+//! sites are refused by their Origin.
 
 mod support;
 
@@ -95,11 +96,34 @@ async fn workflows_are_tools_over_streamable_http() {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .to_owned();
-    let client = ().serve(StreamableHttpClientTransport::from_uri(url)).await.expect("initialize");
+    let client =
+        ().serve(StreamableHttpClientTransport::from_uri(url.clone())).await.expect("initialize");
     exercise(&client, &sandbox).await;
     client.cancel().await.expect("close");
+    let authority = url.trim_start_matches("http://").split('/').next().expect("authority");
+    let port = authority.rsplit(':').next().expect("port");
+    for (origin, status) in
+        [(format!("http://evil.example:{port}"), 403), (format!("http://localhost:{port}"), 406)]
+    {
+        assert_eq!(post_with_origin(authority, &origin), status, "{origin}");
+    }
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// The status of a bare `POST /mcp` to `authority` with `Origin: origin` (no Accept header, so a
+/// request that gets past the origin check is refused as not acceptable).
+fn post_with_origin(authority: &str, origin: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(authority).expect("connect");
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {authority}\r\nOrigin: {origin}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
 #[test]

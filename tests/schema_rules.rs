@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::fmt::Display;
 
 use agentloom::model::{
-    AgentKind, HumanInputSource, HumanInputStatus, LinkKind, LlmPurpose, LogLevel, ProviderKind,
-    Role, RunOrigin, RunStatus, ServerOrigin, SessionStatus, SpanKind, Transport,
+    AgentKind, Author, HumanInputSource, HumanInputStatus, LinkKind, LlmPurpose, LogLevel,
+    ProviderKind, Role, RunOrigin, RunStatus, ServerOrigin, SessionStatus, SpanKind, Transport,
 };
 use agentloom::store::Store;
 use rusqlite::Connection;
@@ -51,6 +51,8 @@ fn check_lists_name_exactly_the_model_words() {
         ("agent_llm_overrides", "purpose", words(LlmPurpose::ALL)),
         ("mcp_servers", "transport", words(Transport::ALL)),
         ("mcp_servers", "origin", words(ServerOrigin::ALL)),
+        ("mcp_servers", "written_by", words(Author::ALL)),
+        ("llm_configs", "written_by", words(Author::ALL)),
         ("sessions", "status", words(SessionStatus::ALL)),
         ("runs", "status", words(RunStatus::ALL)),
         ("runs", "origin", words(RunOrigin::ALL)),

@@ -1,5 +1,7 @@
 //! `/llm-configs`: list, read, create, change and delete LLM configs. A key is only ever a
 //! reference (`env:VAR`, `keyring:service/user`); a pasted key is refused without being echoed.
+//! A config given a key reference here is used only once the user approves its provider,
+//! endpoint and reference on the service's machine (`agentloom llm trust NAME`).
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};

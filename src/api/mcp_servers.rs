@@ -1,5 +1,7 @@
 //! `/mcp-servers`: list, read, create, change and delete MCP servers. Env and header values whose
 //! names suggest a secret must be references (`env:VAR`, `keyring:...`), as the model requires.
+//! A stdio server written here, or a remote one given secret references, starts only once the
+//! user approves it on the service's machine (`agentloom mcp trust NAME`); nothing here approves.
 
 use std::collections::BTreeMap;
 
@@ -102,7 +104,7 @@ pub async fn get(
     Ok(Json(state.read(move |r| r.mcp_server(&name)).await?))
 }
 
-/// Adds an MCP server (as typed by the user, so a stdio server may start without approval).
+/// Adds an MCP server; a stdio server, or one with secret references, waits for local approval.
 #[utoipa::path(post, path = "/mcp-servers", tag = "mcp-servers", request_body = McpServerBody,
     responses((status = 201, body = schemas::McpServer), (status = 400, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = "default", body = ErrorBody)))]

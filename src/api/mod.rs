@@ -6,6 +6,7 @@ mod agents;
 mod error;
 mod fields;
 mod health;
+mod host_guard;
 mod human_input;
 mod links;
 mod llm_configs;

@@ -12,8 +12,8 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::model::{
-    AgentKind, HumanInputSource, HumanInputStatus, LinkKind, LlmPurpose, LogLevel, ProviderKind,
-    Role, RunOrigin, RunStatus, ServerOrigin, SessionStatus, SpanKind, Transport,
+    AgentKind, Author, HumanInputSource, HumanInputStatus, LinkKind, LlmPurpose, LogLevel,
+    ProviderKind, Role, RunOrigin, RunStatus, ServerOrigin, SessionStatus, SpanKind, Transport,
 };
 
 /// The closed vocabularies are strings with a fixed list of values.
@@ -38,6 +38,7 @@ word_schemas!(
     ProviderKind,
     Transport,
     ServerOrigin,
+    Author,
     SessionStatus,
     RunStatus,
     RunOrigin,
@@ -127,6 +128,11 @@ pub struct LlmConfig {
     provider_options: Object,
     input_price_per_mtok: Option<f64>,
     output_price_per_mtok: Option<f64>,
+    /// Who last changed its provider, endpoint or key reference; a REST client's binding with a
+    /// key reference is used only once approved on the service's machine (`agentloom llm trust`).
+    written_by: Author,
+    /// The binding the local user approved.
+    trusted_binding: Option<String>,
     version: i64,
     created_at: String,
     updated_at: String,
@@ -148,6 +154,11 @@ pub struct McpServer {
     sampling_llm: Option<String>,
     init_timeout_secs: f64,
     origin: ServerOrigin,
+    /// Who last changed what it starts or where its secrets go; a REST client's stdio server, or
+    /// remote server with secret references, starts only once approved on the service's machine
+    /// (`agentloom mcp trust`).
+    written_by: Author,
+    /// What the local user approved.
     trusted_launch: Option<String>,
     version: i64,
     created_at: String,

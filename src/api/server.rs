@@ -1,25 +1,38 @@
-//! Starting the service: where it listens (loopback unless a bearer token guards it), the token
-//! check on every request, the request body limit, JSON answers for unknown routes, and a
-//! graceful stop.
+//! Starting the service: where it listens (loopback unless a bearer token guards it), the host
+//! and origin checks and the token check on every request, the request body limit, JSON answers
+//! for unknown routes, a time limit on reading request headers, and a graceful stop.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 
 use super::error::ApiError;
+use super::host_guard::{AllowedHosts, guard_host};
 use super::state::AppState;
 use super::webhook::{WebhookPolicy, Webhooks};
 use crate::engine::Engine;
 
 /// The largest request body the service reads, unless told otherwise.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// How long a client may take to send a request's headers before it is disconnected, so that
+/// connections trickling headers cannot pile up.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long to wait before accepting again after accepting failed (out of file descriptors).
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// How to run the service.
 #[derive(Debug, Clone)]
@@ -31,6 +44,9 @@ pub struct ServeOptions {
     pub token: Option<String>,
     pub body_limit: usize,
     pub webhooks: WebhookPolicy,
+    /// Host names the service answers to besides loopback and its bound address
+    /// (`--allow-host`); a request for any other host is refused.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl ServeOptions {
@@ -42,6 +58,7 @@ impl ServeOptions {
             token: None,
             body_limit: DEFAULT_BODY_LIMIT,
             webhooks: WebhookPolicy::default(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -81,6 +98,8 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(options.bind)
             .await
             .map_err(|source| ServeError::Bind { addr: options.bind, source })?;
+        let bound = listener.local_addr().map_err(ServeError::Stopped)?;
+        let hosts = Arc::new(AllowedHosts::new(bound, &options.allowed_hosts));
         let webhooks = Webhooks::new(options.webhooks);
         let state = AppState::new(&options.db, engine, webhooks, options.token.is_some());
         let mut router = super::routes(state.clone())
@@ -91,6 +110,7 @@ impl Server {
         if let Some(token) = options.token {
             router = router.layer(middleware::from_fn_with_state(Arc::from(token), require_token));
         }
+        let router = router.layer(middleware::from_fn_with_state(hosts, guard_host));
         Ok(Server { listener, router, state })
     }
 
@@ -111,20 +131,56 @@ impl Server {
             let interrupted = state.cancel_runs();
             tracing::info!(interrupted, "stopping: runs in flight interrupted");
         };
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop)
-            .await
-            .map_err(ServeError::Stopped)
+        serve_until(self.listener, self.router, stop).await;
+        Ok(())
     }
 }
 
-/// Lets a request through only with `Authorization: Bearer <token>`.
+/// Serves `router` on `listener` until `stop` completes, then waits for the connections open
+/// to finish their requests. Unlike `axum::serve`, a client gets [`HEADER_READ_TIMEOUT`] to
+/// send its request headers.
+async fn serve_until(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    stop: impl Future<Output = ()>,
+) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let connections = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut stop => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                tracing::warn!(%error, "cannot accept a connection");
+                tokio::time::sleep(ACCEPT_RETRY).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+        let connection = connections.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+/// Lets a request through only with `Authorization: Bearer <token>` (the scheme in any case).
 async fn require_token(State(token): State<Arc<str>>, request: Request, next: Next) -> Response {
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
+        .and_then(bearer_credentials);
     if given.is_some_and(|given| same_secret(given.trim().as_bytes(), token.as_bytes())) {
         return next.run(request).await;
     }
@@ -153,6 +209,13 @@ async fn refuse_large_bodies(State(limit): State<usize>, request: Request, next:
     }
 }
 
+/// The credentials of an `Authorization` value of the `Bearer` scheme, which RFC 9110 makes
+/// case-insensitive (`bearer`, `BEARER`).
+fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, credentials) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(credentials)
+}
+
 /// Compares two secrets in time that depends only on their lengths.
 fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len()
@@ -179,5 +242,14 @@ mod tests {
         assert!(same_secret(b"abc", b"abc"));
         assert!(!same_secret(b"abd", b"abc"));
         assert!(!same_secret(b"ab", b"abc"));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer t", "bearer t", "BEARER t"] {
+            assert_eq!(bearer_credentials(value), Some("t"), "{value}");
+        }
+        assert_eq!(bearer_credentials("Basic t"), None);
+        assert_eq!(bearer_credentials("Bearer"), None);
     }
 }

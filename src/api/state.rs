@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use super::error::{ApiError, ApiResult};
 use super::webhook::Webhooks;
 use crate::engine::Engine;
+use crate::model::Author;
 use crate::store::{Reader, Store, StoreError, Writer};
 
 /// How many idle connections the service keeps open; more are opened while requests need them.
@@ -64,12 +65,14 @@ impl AppState {
     }
 
     /// Runs `f` in one write transaction, on a blocking thread; `action` names it in errors.
+    /// It writes as a REST client: what it binds to a command or a secret waits for the local
+    /// user's approval, and it can approve nothing.
     pub async fn write<T: Send + 'static>(
         &self,
         action: &'static str,
         f: impl FnOnce(&Writer<'_>) -> crate::store::Result<T> + Send + 'static,
     ) -> ApiResult<T> {
-        self.with_store(move |store| store.write(action, f)).await
+        self.with_store(move |store| store.write_as(Author::Api, action, f)).await
     }
 
     async fn with_store<T: Send + 'static>(

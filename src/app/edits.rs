@@ -122,6 +122,11 @@ pub enum Edit {
     TrustMcpServer {
         name: String,
     },
+    /// An LLM config's provider, endpoint and key reference approved (a decision about this
+    /// machine, not undone).
+    TrustLlmConfig {
+        name: String,
+    },
     Undo,
     Redo,
 }
@@ -368,6 +373,10 @@ fn perform(w: &Writer<'_>, edit: &Edit) -> crate::store::Result<(String, Option<
         Edit::TrustMcpServer { name } => {
             w.trust_mcp_server(name)?;
             (format!("Approved MCP server \"{name}\": it starts when an agent needs it."), None)
+        }
+        Edit::TrustLlmConfig { name } => {
+            w.trust_llm_config(name)?;
+            (format!("Approved LLM config \"{name}\": its key is sent to its endpoint."), None)
         }
         Edit::ImportYaml { .. } | Edit::ImportMcpServers { .. } => (String::new(), None),
         Edit::Undo | Edit::Redo => (String::new(), None),

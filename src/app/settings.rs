@@ -1,6 +1,7 @@
-//! The settings window: LLM configs (add, edit, delete, and "Test", which makes one tiny call) and
-//! MCP servers (listed with a "Test" that connects and lists the tools, and added by pasting an
-//! `mcpServers` JSON block).
+//! The settings window: LLM configs (add, edit, delete, "Test", which makes one tiny call, and
+//! "Approve" for a key a REST client bound) and MCP servers (listed with a "Test" that connects
+//! and lists the tools, "Approve…" for commands that wait, and added by pasting an `mcpServers`
+//! JSON block).
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
@@ -23,7 +24,7 @@ pub struct Settings {
     paste: String,
     test_results: (Sender<String>, Receiver<String>),
     last_test: Option<String>,
-    /// The imported MCP server whose launch the user is about to approve.
+    /// The MCP server (imported, or written over REST) whose launch the user is about to approve.
     approving: Option<String>,
 }
 
@@ -95,10 +96,11 @@ pub(super) fn window(app: &mut AgentLoomApp, ctx: &egui::Context) {
 fn llm_configs(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
     ui.heading("LLM configs");
     egui::Grid::new("llm_configs").striped(true).show(ui, |ui| {
-        for name in ["NAME", "PROVIDER", "MODEL", "KEY"] {
+        for name in ["NAME", "PROVIDER", "MODEL", "KEY", ""] {
             ui.label(RichText::new(name).small().weak());
         }
         ui.end_row();
+        let mut approve = None;
         for config in app.snapshot.llm_specs.clone() {
             if ui.link(&config.name).clicked() {
                 app.settings.editing = Some((Some(config.name.clone()), Draft::of(&config)));
@@ -106,10 +108,23 @@ fn llm_configs(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
             }
             ui.label(config.provider.as_str());
             ui.label(&config.model);
-            ui.label(
-                config.api_key_ref.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string),
-            );
+            let key = config.api_key_ref.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+            ui.label(&key);
+            if app.snapshot.llm_unapproved.contains(&config.name) {
+                let endpoint = config.base_url.as_deref().unwrap_or("its provider's endpoint");
+                let why = format!(
+                    "The REST service set where this key goes: approve sending {key} to {endpoint} (changing either asks again)"
+                );
+                if ui.button("Approve").on_hover_text(why).clicked() {
+                    approve = Some(config.name.clone());
+                }
+            } else {
+                ui.label("");
+            }
             ui.end_row();
+        }
+        if let Some(name) = approve {
+            app.send(Edit::TrustLlmConfig { name });
         }
     });
     if ui.button("+ LLM config").clicked() {
@@ -260,7 +275,7 @@ fn mcp_servers(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 }
             } else if ui
                 .button("Approve…")
-                .on_hover_text("It came from an imported file, so it does not start until you approve exactly this command line (changing it asks again)")
+                .on_hover_text("It came from an imported file or the REST service, so it does not start until you approve exactly this command line and environment (changing them asks again)")
                 .clicked()
             {
                 app.settings.approving = Some(name.clone());

@@ -20,6 +20,8 @@ pub struct Snapshot {
     pub problems: Vec<Problem>,
     pub llm_configs: Vec<String>,
     pub llm_specs: Vec<LlmConfigSpec>,
+    /// The LLM configs whose key waits for the user's approval (a REST client bound it).
+    pub llm_unapproved: BTreeSet<String>,
     /// Each MCP server's name, command line or URL, and whether it may start.
     pub mcp_servers: Vec<(String, String, bool)>,
 }
@@ -40,8 +42,13 @@ impl Snapshot {
                 }
                 None => (Vec::new(), BTreeMap::new()),
             };
-            let llm_specs: Vec<LlmConfigSpec> =
-                r.llm_configs()?.into_iter().map(|c| c.spec).collect();
+            let llm_rows = r.llm_configs()?;
+            let llm_unapproved = llm_rows
+                .iter()
+                .filter(|c| c.unapproved().is_some())
+                .map(|c| c.spec.name.clone())
+                .collect();
+            let llm_specs: Vec<LlmConfigSpec> = llm_rows.into_iter().map(|c| c.spec).collect();
             Ok(Snapshot {
                 workflows,
                 workflow: open,
@@ -52,6 +59,7 @@ impl Snapshot {
                 problems: r.validate()?,
                 llm_configs: llm_specs.iter().map(|c| c.name.clone()).collect(),
                 llm_specs,
+                llm_unapproved,
                 mcp_servers: r
                     .mcp_servers()?
                     .into_iter()

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use super::Globals;
 use super::output::{or_dash, print_fields, print_json, print_table};
 use super::parse;
-use crate::model::{JsonObject, LlmConfigSpec, ProviderKind, SecretRef};
+use crate::model::{JsonObject, LlmConfig, LlmConfigSpec, ProviderKind, SecretRef};
 
 #[derive(Debug, Subcommand)]
 pub enum LlmCommand {
@@ -19,6 +19,9 @@ pub enum LlmCommand {
     Show { name: String },
     /// Delete an LLM config (refused while agents or MCP servers use it)
     Rm { name: String },
+    /// Approve a config written through the REST service: its provider, endpoint and key
+    /// reference, so that its key may be resolved and sent
+    Trust { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +112,8 @@ pub(super) fn run(globals: &Globals, command: LlmCommand) -> anyhow::Result<Exit
                 ("provider options", serde_json::to_string(&spec.provider_options)?),
                 ("input price", price(spec.input_price_per_mtok)),
                 ("output price", price(spec.output_price_per_mtok)),
+                ("written by", config.written_by.to_string()),
+                ("approved", approval(&config)),
                 ("version", config.version.to_string()),
                 ("updated", config.updated_at.clone()),
             ]);
@@ -119,5 +124,26 @@ pub(super) fn run(globals: &Globals, command: LlmCommand) -> anyhow::Result<Exit
             println!("Deleted LLM config \"{name}\".");
             Ok(ExitCode::SUCCESS)
         }
+        LlmCommand::Trust { name } => {
+            let config =
+                globals.open()?.write("trusting an LLM config", |w| w.trust_llm_config(&name))?;
+            let spec = &config.spec;
+            let key = spec.api_key_ref.as_ref().map_or_else(|| "-".into(), ToString::to_string);
+            let endpoint = spec.base_url.as_deref().unwrap_or("its default endpoint");
+            println!(
+                "Trusted \"{name}\" to send the key {key} to {} at {endpoint}.",
+                spec.provider
+            );
+            println!("Changing its provider, base URL or key reference over REST revokes this.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Whether the config's key may be used, or what approves it.
+fn approval(config: &LlmConfig) -> String {
+    match config.unapproved() {
+        None => "yes".into(),
+        Some(_) => format!("after `agentloom llm trust {}`", config.spec.name),
     }
 }

@@ -136,6 +136,7 @@ pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<Exit
                 ("sampling llm", or_dash(spec.sampling_llm.as_deref())),
                 ("init timeout", format!("{} s", spec.init_timeout_secs)),
                 ("origin", server.origin.to_string()),
+                ("written by", server.written_by.to_string()),
                 ("starts", trust(&server)),
                 ("version", server.version.to_string()),
             ]);
@@ -188,7 +189,7 @@ pub(super) fn run(globals: &Globals, command: McpCommand) -> anyhow::Result<Exit
                 globals.open()?.write("trusting an MCP server", |w| w.trust_mcp_server(&name))?;
             println!("Trusted \"{name}\" to start: {}", endpoint(&server.spec));
             println!(
-                "Changing its command, arguments, directory or environment names revokes this."
+                "Changing its command, arguments, directory, environment (names or values), URL or headers revokes this."
             );
             Ok(ExitCode::SUCCESS)
         }

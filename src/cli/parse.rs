@@ -56,9 +56,34 @@ pub(super) fn command_line(text: &str) -> Result<(String, Vec<String>), String> 
     Ok((program, words.collect()))
 }
 
+/// Checks `--allow-host NAME`: a host name or address as a `Host` header names it, without a
+/// scheme, port or path (`my-box.local`, `192.168.1.5`, `[fe80::1]`).
+pub(super) fn host_name(text: &str) -> Result<String, String> {
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let is_ipv6 = text.starts_with('[') && bare.parse::<std::net::Ipv6Addr>().is_ok();
+    if !text.is_empty() && (is_ipv6 || text.chars().all(allowed)) {
+        return Ok(text.to_owned());
+    }
+    Err(format!(
+        "\"{text}\" is not a host name; give the name alone, without scheme, port or path \
+         (e.g. my-box.local)"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_names_have_no_scheme_port_or_path() {
+        for good in ["my-box.local", "192.168.1.5", "[fe80::1]", "localhost"] {
+            assert_eq!(host_name(good), Ok(good.to_owned()));
+        }
+        for bad in ["", "http://box", "box:8480", "box/x", "[nope]", "a b"] {
+            assert!(host_name(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn parses_option_values() {

@@ -1,6 +1,6 @@
 //! `agentloom serve`: AgentLoom as a service on the database, at the same time as the app and
 //! other CLI commands: `--http` serves the REST API (loopback by default; anything else needs a
-//! bearer token from `--token-env`).
+//! bearer token from `--token-env`; other host names than loopback's need `--allow-host`).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
@@ -32,6 +32,11 @@ pub struct ServeArgs {
     /// The environment variable that holds the bearer token every request must carry
     #[arg(long, value_name = "VAR")]
     token_env: Option<String>,
+    /// Another host name the REST service answers to (besides localhost, 127.0.0.1, [::1] and
+    /// the bound address), e.g. the machine's name behind a reverse proxy; repeatable. Requests
+    /// for other hosts, and from web pages of other hosts, are refused
+    #[arg(long, value_name = "NAME", value_parser = super::parse::host_name)]
+    allow_host: Vec<String>,
 }
 
 pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -46,7 +51,11 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
         })?),
         None => None,
     };
-    let options = ServeOptions { token, ..ServeOptions::new(path.clone(), args.bind) };
+    let options = ServeOptions {
+        token,
+        allowed_hosts: args.allow_host,
+        ..ServeOptions::new(path.clone(), args.bind)
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let engine = Engine::open(&path, super::engine_config()?)?;

@@ -130,11 +130,20 @@ impl RunContext {
     }
 
     /// The run's provider for `config`, made on first use (offline models keep per-run state).
+    /// A config whose key reference waits for the user's approval is refused before its key is
+    /// ever resolved.
     pub fn provider(
         &self,
         agent: &str,
         config: &LlmConfig,
     ) -> Result<Arc<dyn Provider>, EngineError> {
+        if let Some(why) = config.unapproved() {
+            let name = &config.spec.name;
+            return Err(EngineError::agent(
+                agent,
+                format!("LLM config \"{name}\" {}", why.explain("llm", name)),
+            ));
+        }
         let mut providers = self
             .providers
             .lock()

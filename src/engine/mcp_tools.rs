@@ -16,8 +16,8 @@ use super::model_call::finish_model_span;
 use super::tools::Tool;
 use crate::llm::{ChatMessage, ChatRequest, LlmError, RequestParams, ToolSpec, call_with_retry};
 use crate::mcp::{
-    CallOptions, ElicitationAnswer, ElicitationRequest, McpError, SamplingAnswer, SamplingRequest,
-    ServerAsk, part_text,
+    CallOptions, Cleared, ElicitationAnswer, ElicitationRequest, McpError, SamplingAnswer,
+    SamplingRequest, ServerAsk, part_text,
 };
 use crate::model::{
     Agent, ContentPart, HumanInputSource, JsonObject, LogLevel, McpServer, Role, SecretRef,
@@ -28,21 +28,23 @@ use crate::store::NewLog;
 /// What separates a server's name from its tool's in the names agents see.
 pub const SEPARATOR: &str = "__";
 
-/// `server` with its env and header secret references (`env:`, `keyring:`) replaced by their
-/// values, for connecting. Errors name the key, never a value.
-pub fn resolve_secrets(server: &McpServer) -> Result<McpServer, String> {
-    let mut resolved = server.clone();
-    for (what, values) in [("env", &mut resolved.spec.env), ("header", &mut resolved.spec.headers)]
-    {
-        for (key, value) in values.iter_mut() {
-            if let Ok(reference) = value.parse::<SecretRef>() {
-                *value = crate::llm::resolve(&reference).map_err(|e| {
-                    format!("MCP server \"{}\": {what} {key}: {e}", server.spec.name)
-                })?;
+/// `server` cleared for connecting: refused while it waits for the user's approval, otherwise
+/// with its env and header secret references (`env:`, `keyring:`) replaced by their values.
+/// Errors name the key, never a value.
+pub fn clear_to_connect(server: &McpServer) -> Result<Cleared, String> {
+    let name = &server.spec.name;
+    let cleared = Cleared::check(server, |mut spec| {
+        for (what, values) in [("env", &mut spec.env), ("header", &mut spec.headers)] {
+            for (key, value) in values.iter_mut() {
+                if let Ok(reference) = value.parse::<SecretRef>() {
+                    *value = crate::llm::resolve(&reference)
+                        .map_err(|e| format!("MCP server \"{name}\": {what} {key}: {e}"))?;
+                }
             }
         }
-    }
-    Ok(resolved)
+        Ok(spec)
+    });
+    cleared.map_err(|e| e.to_string())
 }
 
 /// The MCP tools `agent` may call: those of each linked server, narrowed by the link's
@@ -55,7 +57,7 @@ pub async fn mcp_tools(
     let mut tools = Vec::new();
     for link in &agent.mcp_servers {
         let server = ctx.read(|r| r.mcp_server(&link.server))?;
-        let server = resolve_secrets(&server).map_err(|why| EngineError::agent(name, why))?;
+        let server = clear_to_connect(&server).map_err(|why| EngineError::agent(name, why))?;
         let listed = async { ctx.mcp.get(&server).await?.tools().await };
         let listed = tokio::select! {
             listed = listed => listed.map_err(|e| EngineError::agent(name, e.to_string()))?,
@@ -113,7 +115,7 @@ pub async fn mcp_placeholders(
             )));
         }
         let row = ctx.read(|r| r.mcp_server(server))?;
-        let row = resolve_secrets(&row).map_err(fail)?;
+        let row = clear_to_connect(&row).map_err(fail)?;
         let connection = ctx.mcp.get(&row).await.map_err(|e| fail(e.to_string()))?;
         let text = if kind == "mcp_prompt" {
             let prompts = connection.prompts().await.map_err(|e| fail(e.to_string()))?;
@@ -207,11 +209,11 @@ pub async fn call(
     arguments: Value,
 ) -> Result<Result<(String, Spent), String>, EngineError> {
     let row = ctx.read(|r| r.mcp_server(server))?;
-    let row = match resolve_secrets(&row) {
-        Ok(row) => row,
+    let cleared = match clear_to_connect(&row) {
+        Ok(cleared) => cleared,
         Err(why) => return Ok(Err(why)),
     };
-    let connection = match ctx.mcp.get(&row).await {
+    let connection = match ctx.mcp.get(&cleared).await {
         Ok(connection) => connection,
         Err(error) => return Ok(Err(error.to_string())),
     };

@@ -36,7 +36,7 @@ pub use error::EngineError;
 pub use events::RunEvent;
 pub use invoke::Spent;
 pub use logging::DbLogLayer;
-pub use mcp_tools::resolve_secrets;
+pub use mcp_tools::clear_to_connect;
 pub use probes::{McpProbe, probe_llm, probe_mcp};
 pub use replay::{ReplayDefinitions, ReplayRequest};
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::mcp_tools::resolve_secrets;
+use super::mcp_tools::clear_to_connect;
 use crate::llm::{ChatMessage, ChatRequest, ChatResponse, RequestParams, provider_for};
 use crate::mcp::Connections;
 use crate::model::{LlmConfigSpec, McpServer};
@@ -35,7 +35,7 @@ pub struct McpProbe {
 /// Connects to `server` as a run would (secrets resolved, trust checked), lists its tools and
 /// stops it again; gives up after `timeout`.
 pub async fn probe_mcp(server: &McpServer, timeout: Duration) -> Result<McpProbe, String> {
-    let server = resolve_secrets(server)?;
+    let server = clear_to_connect(server)?;
     let connections = Connections::new();
     let probe = async {
         let started = Instant::now();

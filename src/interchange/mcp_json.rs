@@ -9,9 +9,7 @@ use serde_json::Value;
 
 use super::problems::{InterchangeError, Problems};
 use super::strict_json::parse_strict_json;
-use crate::model::{
-    McpServerSpec, SecretRef, ServerOrigin, Transport, env_var_for, name_suggests_secret,
-};
+use crate::model::{McpServerSpec, ServerOrigin, Transport, env_var_for, must_be_reference};
 use crate::store::{Outcome, Store};
 
 /// The servers found in a document, and what the user should know about how they were read.
@@ -164,7 +162,7 @@ fn string_map(
             problems.add(format!("{path}.{key}"), "must be a string");
             continue;
         };
-        if name_suggests_secret(key) && text.parse::<SecretRef>().is_err() {
+        if must_be_reference(key, text) {
             let variable = env_var_for(key);
             notes.push(format!(
                 "{path}.{key}: the literal value was not stored; it is read from ${variable} at connect time"

@@ -17,11 +17,10 @@ pub enum McpError {
     InitTimeout { server: String, secs: f64, stderr: String },
     #[error("MCP server \"{server}\" could not be reached at {url}: {reason}")]
     Unreachable { server: String, url: String, reason: String },
-    #[error(
-        "MCP server \"{server}\" was imported and its command line is not approved yet; check it \
-         with `agentloom mcp show {server}`, then approve it with `agentloom mcp trust {server}`"
-    )]
-    Untrusted { server: String },
+    #[error("MCP server \"{server}\" {why}")]
+    Untrusted { server: String, why: String },
+    #[error("{reason}")]
+    Secret { reason: String },
     #[error("MCP server \"{server}\": {reason}")]
     Unsupported { server: String, reason: String },
     #[error("MCP server \"{server}\" broke the protocol: {reason}")]

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
+use super::cleared::Cleared;
 use super::connection::Connection;
 use super::error::McpError;
-use crate::model::McpServer;
 
 /// The longest pause between two attempts to start a failing server.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -38,37 +38,35 @@ impl Connections {
         Connections::default()
     }
 
-    /// The live connection to `server` (whose env and header values are already resolved),
-    /// connecting first when there is none, it died, or the server's definition changed.
-    /// An imported stdio server the user has not approved is refused.
-    pub async fn get(&self, server: &McpServer) -> Result<Arc<Connection>, McpError> {
-        if !server.may_launch() {
-            return Err(McpError::Untrusted { server: server.spec.name.clone() });
-        }
+    /// The live connection to `server` (approved where it needs it, its env and header values
+    /// resolved), connecting first when there is none, it died, or the server's definition
+    /// changed.
+    pub async fn get(&self, server: &Cleared) -> Result<Arc<Connection>, McpError> {
+        let server = server.spec();
         let slot = {
             let mut slots = self.slots.lock().map_err(|_| McpError::Cancelled)?;
-            Arc::clone(slots.entry(server.spec.name.clone()).or_default())
+            Arc::clone(slots.entry(server.name.clone()).or_default())
         };
         let mut slot = slot.lock().await;
-        let definition = serde_json::to_string(&server.spec).unwrap_or_default();
+        let definition = serde_json::to_string(server).unwrap_or_default();
         if let Some(connection) = &slot.connection {
             if slot.definition == definition && connection.is_alive().await {
                 return Ok(Arc::clone(connection));
             }
-            tracing::warn!(server = %server.spec.name, "MCP server connection lost or changed; connecting again");
+            tracing::warn!(server = %server.name, "MCP server connection lost or changed; connecting again");
             slot.connection = None;
         }
         if let (Some(retry_at), Some(last)) = (slot.retry_at, &slot.last_error)
             && Instant::now() < retry_at
         {
             return Err(McpError::Backoff {
-                server: server.spec.name.clone(),
+                server: server.name.clone(),
                 attempts: slot.failures,
                 wait_secs: retry_at.saturating_duration_since(Instant::now()).as_secs().max(1),
                 last: last.to_string(),
             });
         }
-        match Connection::open(&server.spec).await {
+        match Connection::open(server).await {
             Ok(connection) => {
                 let connection = Arc::new(connection);
                 *slot = Slot {
@@ -108,13 +106,14 @@ impl Connections {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{McpServerSpec, ServerOrigin};
+    use crate::model::{Author, McpServer, McpServerSpec, ServerOrigin};
 
     fn server(spec: McpServerSpec) -> McpServer {
         McpServer {
             id: 1,
             spec,
             origin: ServerOrigin::User,
+            written_by: Author::Local,
             trusted_launch: None,
             version: 1,
             created_at: String::new(),
@@ -126,6 +125,7 @@ mod tests {
     async fn a_server_that_fails_to_start_is_not_started_again_at_once() {
         let connections = Connections::new();
         let missing = server(McpServerSpec::stdio("gone", "agentloom-no-such-program", vec![]));
+        let missing = Cleared::check(&missing, Ok).expect("typed locally");
         let first = connections.get(&missing).await.err().expect("fails");
         assert!(matches!(first, McpError::CommandNotFound { .. }), "{first}");
         let second = connections.get(&missing).await.err().expect("fails");
@@ -134,12 +134,16 @@ mod tests {
         assert_eq!(last, &first.to_string());
     }
 
-    #[tokio::test]
-    async fn an_imported_stdio_server_is_refused_until_trusted() {
-        let connections = Connections::new();
+    #[test]
+    fn an_imported_stdio_server_is_refused_until_trusted_and_again_when_its_env_changes() {
         let mut imported = server(McpServerSpec::stdio("imp", "true", vec![]));
         imported.origin = ServerOrigin::Import;
-        let refused = connections.get(&imported).await.err().expect("refused");
-        assert_eq!(refused, McpError::Untrusted { server: "imp".into() });
+        let refused = Cleared::check(&imported, Ok).expect_err("refused");
+        assert!(refused.to_string().contains("`agentloom mcp trust imp`"), "{refused}");
+        imported.trusted_launch = Some(imported.spec.trust_fingerprint());
+        assert!(Cleared::check(&imported, Ok).is_ok());
+        imported.spec.env.insert("BASH_ENV".into(), "evil.sh".into());
+        let changed = Cleared::check(&imported, Ok).expect_err("changed");
+        assert!(changed.to_string().contains("changed since it was approved"), "{changed}");
     }
 }

@@ -2,6 +2,7 @@
 //! (stdio children and streamable HTTP) with their tools, prompts, resources, sampling,
 //! elicitation, roots, progress and logs; and (in `serve`) workflows offered as MCP tools.
 
+mod cleared;
 mod client;
 mod connection;
 mod convert;
@@ -12,6 +13,7 @@ mod observe;
 mod serve;
 mod types;
 
+pub use cleared::Cleared;
 pub use connection::{CallOptions, Connection};
 pub use error::McpError;
 pub use manager::Connections;

@@ -174,7 +174,13 @@ impl HttpServer {
     /// Serves until `stop` completes.
     pub async fn run(self, stop: impl Future<Output = ()>) -> Result<(), String> {
         let cancel = CancellationToken::new();
-        let config = StreamableHttpServerConfig::default().with_cancellation_token(cancel.clone());
+        // rmcp answers loopback Host names only (against DNS rebinding); pages of other sites
+        // are refused by their Origin too, as the REST service refuses them.
+        let port = self.listener.local_addr().map_err(|e| e.to_string())?.port();
+        let pages = ["localhost", "127.0.0.1", "[::1]"].map(|host| format!("http://{host}:{port}"));
+        let config = StreamableHttpServerConfig::default()
+            .with_cancellation_token(cancel.clone())
+            .with_allowed_origins(pages);
         let runner = self.runner;
         let service = StreamableHttpService::new(
             move || Ok(Workflows(Arc::clone(&runner))),

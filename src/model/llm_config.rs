@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::agent::JsonObject;
-use super::names::{check_name, check_plain_text, check_url};
+use super::approval::{Author, Unapproved};
+use super::names::{check_name, check_plain_text, check_url_without_password};
 use super::secret::SecretRef;
 use super::settings::check_request_params;
 use super::string_enum::string_enum;
@@ -82,7 +83,7 @@ impl LlmConfigSpec {
             check_name("LLM config", &self.name).err().into_iter().collect();
         problems.extend(check_plain_text("model", &self.model));
         if let Some(url) = &self.base_url {
-            problems.extend(check_url("base URL", url));
+            problems.extend(check_url_without_password("base URL", url));
         }
         problems.extend(check_request_params(&self.request_params));
         for (what, price) in [
@@ -97,13 +98,74 @@ impl LlmConfigSpec {
     }
 }
 
+impl LlmConfigSpec {
+    /// What the user approves when trusting a config: who serves it, at which endpoint, with
+    /// which key reference. Any change of these asks again; model and parameters do not.
+    pub fn binding_fingerprint(&self) -> String {
+        serde_json::json!({
+            "provider": self.provider,
+            "base_url": self.base_url,
+            "api_key_ref": self.api_key_ref,
+        })
+        .to_string()
+    }
+}
+
 /// An LLM config row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LlmConfig {
     pub id: i64,
     #[serde(flatten)]
     pub spec: LlmConfigSpec,
+    /// Who last changed its provider, endpoint or key reference.
+    pub written_by: Author,
+    /// The binding fingerprint the user approved, if any.
+    pub trusted_binding: Option<String>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl LlmConfig {
+    /// Why the engine may not resolve this config's key yet; `None` when it may. A config a REST
+    /// client bound to a key reference waits for the local user's approval, so that no client
+    /// can have a host variable or keyring entry sent to an endpoint of its choosing. Configs
+    /// without a key, and those written locally, need none.
+    pub fn unapproved(&self) -> Option<Unapproved> {
+        if self.written_by == Author::Local || self.spec.api_key_ref.is_none() {
+            return None;
+        }
+        let current = self.spec.binding_fingerprint();
+        Unapproved::compare(self.trusted_binding.as_deref(), &current, Unapproved::WrittenOverApi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_a_rest_client_bound_waits_for_approval_of_its_endpoint() {
+        let mut spec = LlmConfigSpec::new("c", ProviderKind::Generic, "m");
+        spec.base_url = Some("http://h/v1".into());
+        let mut config = LlmConfig {
+            id: 1,
+            spec,
+            written_by: Author::Api,
+            trusted_binding: None,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        assert_eq!(config.unapproved(), None, "no key to send");
+        config.spec.api_key_ref = Some(SecretRef::Env("HOME_SECRET".into()));
+        assert_eq!(config.unapproved(), Some(Unapproved::WrittenOverApi));
+        config.trusted_binding = Some(config.spec.binding_fingerprint());
+        config.spec.model = "other".into();
+        assert_eq!(config.unapproved(), None, "the model is not part of the binding");
+        config.spec.base_url = Some("http://elsewhere/v1".into());
+        assert_eq!(config.unapproved(), Some(Unapproved::ChangedSinceApproval));
+        config.written_by = Author::Local;
+        assert_eq!(config.unapproved(), None);
+    }
 }

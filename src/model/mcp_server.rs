@@ -1,11 +1,12 @@
-//! MCP servers: how to reach one (stdio command or URL), its roots, and whether the user trusts its command line.
+//! MCP servers: how to reach one (stdio command or URL), its roots, and whether the user trusts what it starts and where its secrets go.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::names::{check_name, check_plain_text, check_url};
-use super::secret::{SecretRef, name_suggests_secret};
+use super::approval::{Author, Unapproved};
+use super::names::{check_name, check_plain_text, check_url_without_password};
+use super::secret::{SecretRef, literal_secret_problem};
 use super::string_enum::string_enum;
 
 string_enum! {
@@ -78,16 +79,25 @@ impl McpServerSpec {
         }
     }
 
-    /// What the user approves when trusting an imported stdio server: the exact command line,
-    /// working directory and the names (not values) of its environment variables.
-    pub fn launch_fingerprint(&self) -> String {
+    /// What the user approves when trusting a server: the program, every argument, every
+    /// environment variable with its value (a secret as its reference, `env:TOKEN`), the working
+    /// directory, and for a remote server its URL and headers. Any change asks again.
+    pub fn trust_fingerprint(&self) -> String {
         serde_json::json!({
+            "transport": self.transport,
             "command": self.command,
             "args": self.args,
+            "env": self.env,
             "cwd": self.cwd,
-            "env_names": self.env.keys().collect::<Vec<_>>(),
+            "url": self.url,
+            "headers": self.headers,
         })
         .to_string()
+    }
+
+    /// Whether an env or header value is a secret reference, resolved when connecting.
+    pub fn uses_secrets(&self) -> bool {
+        self.env.values().chain(self.headers.values()).any(|v| v.parse::<SecretRef>().is_ok())
     }
 }
 
@@ -109,7 +119,7 @@ impl McpServerSpec {
             }
             Transport::Http | Transport::Sse => {
                 match &self.url {
-                    Some(url) => problems.extend(check_url("URL", url)),
+                    Some(url) => problems.extend(check_url_without_password("URL", url)),
                     None => problems.push(format!("an {} server needs a URL", self.transport)),
                 }
                 if self.command.is_some() {
@@ -120,13 +130,7 @@ impl McpServerSpec {
         }
         for (what, values) in [("env", &self.env), ("header", &self.headers)] {
             for (key, value) in values {
-                if name_suggests_secret(key) && value.parse::<SecretRef>().is_err() {
-                    problems.push(format!(
-                        "{what} {key} looks like a secret; store a reference instead of the value, \
-                         e.g. {key}=env:{} (the value is read from that variable at connect time)",
-                        env_var_for(key)
-                    ));
-                }
+                problems.extend(literal_secret_problem(&format!("{what} {key}"), key, value));
             }
         }
         if !(self.init_timeout_secs > 0.0 && self.init_timeout_secs.is_finite()) {
@@ -134,13 +138,6 @@ impl McpServerSpec {
         }
         problems
     }
-}
-
-/// The environment variable a reference for `key` would name: `Authorization` → `AUTHORIZATION`.
-pub fn env_var_for(key: &str) -> String {
-    key.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
-        .collect()
 }
 
 /// How long a server may take to answer `initialize`, unless its row says otherwise.
@@ -153,7 +150,9 @@ pub struct McpServer {
     #[serde(flatten)]
     pub spec: McpServerSpec,
     pub origin: ServerOrigin,
-    /// The launch fingerprint the user approved, if any.
+    /// Who last changed what it starts or where its secrets go.
+    pub written_by: Author,
+    /// The trust fingerprint the user approved, if any.
     pub trusted_launch: Option<String>,
     pub version: i64,
     pub created_at: String,
@@ -161,11 +160,64 @@ pub struct McpServer {
 }
 
 impl McpServer {
-    /// Whether AgentLoom may start this server: remote servers and those the user typed always;
-    /// imported stdio servers only once the user approved exactly their current command line.
+    /// Why AgentLoom may not connect to this server yet; `None` when it may. A stdio server
+    /// waits for approval when an import or a REST client wrote its command line; a remote
+    /// server when a REST client gave it secret references. Remote servers without secrets, and
+    /// everything the local user typed, need none.
+    pub fn unapproved(&self) -> Option<Unapproved> {
+        let never_approved = match self.spec.transport {
+            Transport::Stdio => match (self.origin, self.written_by) {
+                (ServerOrigin::Import, _) => Unapproved::Imported,
+                (ServerOrigin::User, Author::Api) => Unapproved::WrittenOverApi,
+                (ServerOrigin::User, Author::Local) => return None,
+            },
+            Transport::Http | Transport::Sse => match self.written_by {
+                Author::Api if self.spec.uses_secrets() => Unapproved::WrittenOverApi,
+                Author::Api | Author::Local => return None,
+            },
+        };
+        let current = self.spec.trust_fingerprint();
+        Unapproved::compare(self.trusted_launch.as_deref(), &current, never_approved)
+    }
+
+    /// Whether AgentLoom may start (or connect to) this server now.
     pub fn may_launch(&self) -> bool {
-        self.spec.transport != Transport::Stdio
-            || self.origin == ServerOrigin::User
-            || self.trusted_launch.as_deref() == Some(self.spec.launch_fingerprint().as_str())
+        self.unapproved().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(spec: McpServerSpec, written_by: Author) -> McpServer {
+        McpServer {
+            id: 1,
+            spec,
+            origin: ServerOrigin::User,
+            written_by,
+            trusted_launch: None,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn what_a_rest_client_binds_waits_for_approval_of_exactly_it() {
+        let stdio = McpServerSpec::stdio("s", "sh", vec!["-c".into(), "true".into()]);
+        assert_eq!(row(stdio.clone(), Author::Local).unapproved(), None);
+        let mut written = row(stdio, Author::Api);
+        assert_eq!(written.unapproved(), Some(Unapproved::WrittenOverApi));
+        written.trusted_launch = Some(written.spec.trust_fingerprint());
+        assert_eq!(written.unapproved(), None);
+        written.spec.env.insert("BASH_ENV".into(), "evil.sh".into());
+        assert_eq!(written.unapproved(), Some(Unapproved::ChangedSinceApproval));
+
+        let mut remote =
+            row(McpServerSpec::remote("r", Transport::Http, "http://h/mcp"), Author::Api);
+        assert_eq!(remote.unapproved(), None, "no secret goes anywhere");
+        remote.spec.headers.insert("Authorization".into(), "env:HOME_SECRET".into());
+        assert_eq!(remote.unapproved(), Some(Unapproved::WrittenOverApi));
     }
 }

@@ -2,6 +2,7 @@
 //! runs, and structure validation. Pure: no IO, no SQL.
 
 mod agent;
+mod approval;
 mod definition_set;
 mod link;
 mod llm_config;
@@ -19,20 +20,24 @@ mod validate;
 mod workflow;
 
 pub use agent::{Agent, AgentKind, AgentMcpServer, AgentSpec, JsonObject, LlmOverride};
+pub use approval::{Author, Unapproved};
 pub use definition_set::{AgentDefinition, DefinitionSet, LinkSpec};
 pub use link::{Link, LinkKind};
 pub use llm_config::{LlmConfig, LlmConfigSpec, LlmPurpose, ProviderKind};
 pub use mcp_server::{
-    DEFAULT_INIT_TIMEOUT_SECS, McpServer, McpServerSpec, ServerOrigin, Transport, env_var_for,
+    DEFAULT_INIT_TIMEOUT_SECS, McpServer, McpServerSpec, ServerOrigin, Transport,
 };
-pub use names::{MAX_NAME_LEN, check_name, check_url};
+pub use names::{MAX_NAME_LEN, check_name, check_url, check_url_without_password};
 pub use records::{ContentPart, HumanInputRequest, LogRecord, Message, Run, Session, Span};
 pub use run_diff::{RunDiff, RunSide, SpanDiff, SpanSide};
 pub use runtime::{
     HumanInputSource, HumanInputStatus, LogLevel, Role, RunOrigin, RunStatus, SessionStatus,
     SpanKind,
 };
-pub use secret::{NotASecretRef, SecretRef, name_suggests_secret, redact};
+pub use secret::{
+    NotASecretRef, SecretRef, env_var_for, literal_secret_problem, must_be_reference,
+    name_suggests_secret, redact, url_has_password,
+};
 pub use settings::{RATINGS, check_link_properties, check_options, check_request_params};
 pub use string_enum::UnknownVariant;
 pub use text_limit::{DEFAULT_MAX_MESSAGE_BYTES, cut_part_to_limit, cut_to_limit};

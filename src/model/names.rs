@@ -1,5 +1,7 @@
 //! Names users give to agents, workflows, LLM configs and MCP servers, and what they may contain.
 
+use super::secret::{redact, url_has_password};
+
 /// The longest name any definition may have.
 pub const MAX_NAME_LEN: usize = 64;
 
@@ -29,6 +31,21 @@ pub fn check_plain_text(what: &str, text: &str) -> Option<String> {
     text.chars()
         .find(|c| c.is_control())
         .map(|c| format!("{what} \"{}\" contains the control character {c:?}", text.escape_debug()))
+}
+
+/// Checks that `url` is an absolute http(s) URL that carries no password: the service stores
+/// what it is given, so keys go through references (`api_key_ref`, a header such as
+/// `Authorization=env:TOKEN`). The message shows such a URL only redacted.
+pub fn check_url_without_password(what: &str, url: &str) -> Option<String> {
+    if url_has_password(url) {
+        return Some(format!(
+            "{what} ({}) carries a password, which would be stored as given; leave the \
+             user:password part out and give the key as a reference (api_key_ref, or a header \
+             such as Authorization=env:TOKEN)",
+            redact(url)
+        ));
+    }
+    check_url(what, url)
 }
 
 /// Checks that `url` is an absolute http(s) URL.

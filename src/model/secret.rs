@@ -62,13 +62,76 @@ impl<'de> Deserialize<'de> for SecretRef {
     }
 }
 
-/// Whether a variable or header name usually carries a secret (`API_KEY`, `Authorization`, ...),
-/// so its value must be a reference rather than a literal.
+/// Whether a variable or header name usually carries a secret (`API_KEY`, `Authorization`,
+/// `GITHUB_PAT`, `DATABASE_URL`, ...), so its value must be a reference rather than a literal.
 pub fn name_suggests_secret(name: &str) -> bool {
-    const MARKERS: &[&str] =
-        &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "AUTH", "CREDENTIAL", "COOKIE"];
+    /// Parts of a name that mark a secret wherever they appear.
+    const INSIDE: &[&str] = &[
+        "KEY",
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "PASSPHRASE",
+        "AUTH",
+        "CREDENTIAL",
+        "COOKIE",
+        "DATABASE_URL",
+        "CONNECTION_STRING",
+        "CONN_STR",
+    ];
+    /// Words (between `_`, `-` or `.`) that mark a secret only on their own: `GITHUB_PAT` but not
+    /// `PATH`.
+    const WORDS: &[&str] = &["PAT", "DSN", "PASS", "PW"];
     let upper = name.to_ascii_uppercase();
-    MARKERS.iter().any(|marker| upper.contains(marker))
+    INSIDE.iter().any(|marker| upper.contains(marker))
+        || upper.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| WORDS.contains(&word))
+}
+
+/// Why `value`, given for `key` (described as `what`, e.g. `env GITHUB_PAT`), may not be stored
+/// as it is: a literal under a name that suggests a secret, or a URL carrying a password. The
+/// message shows the value only redacted.
+pub fn literal_secret_problem(what: &str, key: &str, value: &str) -> Option<String> {
+    if !must_be_reference(key, value) {
+        return None;
+    }
+    let variable = env_var_for(key);
+    if name_suggests_secret(key) {
+        return Some(format!(
+            "{what} looks like a secret; store a reference instead of the value, e.g. \
+             {key}=env:{variable} (the value is read from that variable at connect time)"
+        ));
+    }
+    Some(format!(
+        "{what} holds a URL with a password ({}); put the whole value in an environment \
+         variable and store a reference, e.g. {key}=env:{variable}",
+        redact(value)
+    ))
+}
+
+/// Whether `value`, given for `key`, may only be stored as a reference: it is a literal under a
+/// name that suggests a secret, or a URL carrying a password.
+pub fn must_be_reference(key: &str, value: &str) -> bool {
+    value.parse::<SecretRef>().is_err() && (name_suggests_secret(key) || url_has_password(value))
+}
+
+/// Whether `text` holds a URL whose user part carries a password (`https://user:pw@host`).
+pub fn url_has_password(text: &str) -> bool {
+    text.match_indices("://").any(|(at, _)| {
+        let rest = &text[at + 3..];
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .and_then(|(user, _)| user.split_once(':'))
+            .is_some_and(|(_, password)| !password.is_empty())
+    })
+}
+
+/// The environment variable a reference for `key` would name: `Authorization` → `AUTHORIZATION`.
+pub fn env_var_for(key: &str) -> String {
+    key.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect()
 }
 
 /// Shows at most the first few characters of something that may be a secret.
@@ -96,12 +159,38 @@ mod tests {
 
     #[test]
     fn recognises_secret_looking_names() {
-        for name in ["OPENAI_API_KEY", "GITHUB_TOKEN", "Authorization", "DB_PASSWORD", "x-api-key"]
-        {
+        for name in [
+            "OPENAI_API_KEY",
+            "GITHUB_TOKEN",
+            "Authorization",
+            "DB_PASSWORD",
+            "x-api-key",
+            "GITHUB_PAT",
+            "DATABASE_URL",
+            "SENTRY_DSN",
+            "MSSQL_CONNECTION_STRING",
+            "PASSWD",
+            "GOOGLE_CREDENTIALS",
+            "SMTP_PASS",
+        ] {
             assert!(name_suggests_secret(name), "{name}");
         }
-        for name in ["HOME", "ALLOWED_DIR", "LOG_LEVEL", "Accept", "PATH_PREFIX"] {
+        for name in ["HOME", "ALLOWED_DIR", "LOG_LEVEL", "Accept", "PATH_PREFIX", "PATH", "PATTERN"]
+        {
             assert!(!name_suggests_secret(name), "{name}");
         }
+    }
+
+    #[test]
+    fn finds_passwords_in_urls_without_echoing_them() {
+        assert!(url_has_password("https://user:hunter22@example.com/x"));
+        assert!(url_has_password("postgres://app:hunter22@db:5432/app"));
+        assert!(!url_has_password("https://user@example.com/a:b@c"));
+        assert!(!url_has_password("https://example.com/?next=a:b@c"));
+        assert!(!url_has_password("plain text"));
+        let problem = literal_secret_problem("env DB", "DB", "postgres://app:hunter22@db/app")
+            .expect("a password in a URL");
+        assert!(problem.contains("DB=env:DB") && !problem.contains("hunter22"), "{problem}");
+        assert_eq!(literal_secret_problem("env DB", "DB", "env:DB_URL"), None);
     }
 }

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 use super::Reader;
 use super::error::{Result, StoreError};
 use crate::model::{
-    Agent, AgentMcpServer, AgentSpec, Link, LlmConfig, LlmConfigSpec, LlmOverride, Workflow,
-    WorkflowSpec,
+    Agent, AgentMcpServer, AgentSpec, Author, Link, LlmConfig, LlmConfigSpec, LlmOverride,
+    Workflow, WorkflowSpec,
 };
 
 /// Every agent, link, LLM config and workflow that existed at one revision, as it was then.
@@ -136,6 +136,10 @@ fn llm_config(s: &Snapshot) -> Result<LlmConfig> {
             input_price_per_mtok: s.get("input_price_per_mtok")?,
             output_price_per_mtok: s.get("output_price_per_mtok")?,
         },
+        // History keeps no approvals, and a past binding may never have been approved: a config
+        // rebuilt from it resolves no key (a full replay calls no provider anyway).
+        written_by: Author::Api,
+        trusted_binding: None,
         version,
         created_at: updated_at.clone(),
         updated_at,

@@ -1,17 +1,17 @@
-//! LLM config rows: read, create, update, upsert and delete (refused while agents or servers use one).
+//! LLM config rows: read, create, update, upsert, trust (locally only) and delete (refused while agents or servers use one).
 
 use rusqlite::{Row, params};
 
 use super::convert::{json, to_json, word, word_opt};
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
-use crate::model::{LlmConfig, LlmConfigSpec};
+use crate::model::{Author, LlmConfig, LlmConfigSpec};
 
 const WHAT: &str = "LLM config";
 
 const SELECT: &str = "SELECT id, name, provider, model, base_url, api_key_ref, request_params, \
                       provider_options, input_price_per_mtok, output_price_per_mtok, version, \
-                      created_at, updated_at FROM llm_configs";
+                      created_at, updated_at, written_by, trusted_binding FROM llm_configs";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<LlmConfig> {
     Ok(LlmConfig {
@@ -27,6 +27,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LlmConfig> {
             input_price_per_mtok: row.get(8)?,
             output_price_per_mtok: row.get(9)?,
         },
+        written_by: word(row, 13)?,
+        trusted_binding: row.get(14)?,
         version: row.get(10)?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
@@ -75,17 +77,20 @@ impl Writer<'_> {
         if self.find_llm_config(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        self.save_llm_config_row(None, spec)
+        self.save_llm_config_row(None, spec, self.author)
     }
 
-    /// Replaces the LLM config called `name` with `spec` (which may rename it).
+    /// Replaces the LLM config called `name` with `spec` (which may rename it). A REST client
+    /// that changes its provider, endpoint or key reference marks it as its own.
     pub fn update_llm_config(&self, name: &str, spec: &LlmConfigSpec) -> Result<Outcome> {
         refuse_problems(WHAT, &spec.name, &spec.problems())?;
         let current = self.llm_config(name)?;
         if spec.name != name && self.find_llm_config(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        self.save_llm_config_row(Some(current.id), spec)?;
+        let rebinds = current.spec.binding_fingerprint() != spec.binding_fingerprint();
+        let author = self.author_after(rebinds, current.written_by);
+        self.save_llm_config_row(Some(current.id), spec, author)?;
         self.outcome_of_update("llm_configs", current.id, current.version)
     }
 
@@ -95,6 +100,22 @@ impl Writer<'_> {
             Some(_) => self.update_llm_config(&spec.name, spec),
             None => self.create_llm_config(spec).map(|_| Outcome::Created),
         }
+    }
+
+    /// Records the local user's approval of the config's provider, endpoint and key reference.
+    pub fn trust_llm_config(&self, name: &str) -> Result<LlmConfig> {
+        self.refuse_remote_approval(WHAT, name)?;
+        let config = self.llm_config(name)?;
+        if config.spec.api_key_ref.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "{WHAT} \"{name}\" has no key reference; only configs that send a secret need approval"
+            )));
+        }
+        self.conn().execute(
+            "UPDATE llm_configs SET trusted_binding = ?2 WHERE id = ?1",
+            params![config.id, config.spec.binding_fingerprint()],
+        )?;
+        self.llm_config(name)
     }
 
     /// Deletes the LLM config called `name`; refused while anything uses it.
@@ -110,16 +131,23 @@ impl Writer<'_> {
     }
 
     /// Inserts `spec` as a new row (`id` None) or writes it over row `id`; returns the row's id.
-    fn save_llm_config_row(&self, id: Option<i64>, spec: &LlmConfigSpec) -> Result<i64> {
+    fn save_llm_config_row(
+        &self,
+        id: Option<i64>,
+        spec: &LlmConfigSpec,
+        author: Author,
+    ) -> Result<i64> {
         self.conn().execute(
             "INSERT INTO llm_configs (id, name, provider, model, base_url, api_key_ref, request_params,
-                                      provider_options, input_price_per_mtok, output_price_per_mtok)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                      provider_options, input_price_per_mtok, output_price_per_mtok,
+                                      written_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider,
                  model = excluded.model, base_url = excluded.base_url, api_key_ref = excluded.api_key_ref,
                  request_params = excluded.request_params, provider_options = excluded.provider_options,
                  input_price_per_mtok = excluded.input_price_per_mtok,
-                 output_price_per_mtok = excluded.output_price_per_mtok",
+                 output_price_per_mtok = excluded.output_price_per_mtok,
+                 written_by = excluded.written_by",
             params![
                 id,
                 spec.name,
@@ -131,6 +159,7 @@ impl Writer<'_> {
                 to_json(&spec.provider_options)?,
                 spec.input_price_per_mtok,
                 spec.output_price_per_mtok,
+                author.as_str(),
             ],
         )?;
         Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))

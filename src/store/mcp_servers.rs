@@ -1,17 +1,17 @@
-//! MCP server rows: read, create, update, upsert, trust and delete (refused while agents use one).
+//! MCP server rows: read, create, update, upsert, trust (locally only) and delete (refused while agents use one).
 
 use rusqlite::{Row, params};
 
 use super::convert::{json, to_json, word};
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
-use crate::model::{McpServer, McpServerSpec, ServerOrigin, Transport};
+use crate::model::{Author, McpServer, McpServerSpec, ServerOrigin, Transport};
 
 const WHAT: &str = "MCP server";
 
 const SELECT: &str = "SELECT s.id, s.name, s.transport, s.command, s.args, s.env, s.cwd, s.url, \
                       s.headers, s.root_paths, c.name, s.init_timeout_secs, s.origin, s.trusted_launch, \
-                      s.version, s.created_at, s.updated_at \
+                      s.version, s.created_at, s.updated_at, s.written_by \
                       FROM mcp_servers s LEFT JOIN llm_configs c ON c.id = s.sampling_llm_config_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<McpServer> {
@@ -31,6 +31,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<McpServer> {
             init_timeout_secs: row.get(11)?,
         },
         origin: word(row, 12)?,
+        written_by: word(row, 17)?,
         trusted_launch: row.get(13)?,
         version: row.get(14)?,
         created_at: row.get(15)?,
@@ -67,11 +68,12 @@ impl Writer<'_> {
         if self.find_mcp_server(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        self.save_mcp_server_row(None, spec, origin)
+        self.save_mcp_server_row(None, spec, origin, self.author)
     }
 
     /// Replaces the MCP server called `name` with `spec`. An import that changes how a stdio
-    /// server is launched marks it imported again, so it needs the user's approval anew.
+    /// server is launched marks it imported again, so it needs the user's approval anew; a REST
+    /// client that changes what it starts or where its secrets go marks it as its own.
     pub fn update_mcp_server(
         &self,
         name: &str,
@@ -83,10 +85,11 @@ impl Writer<'_> {
         if spec.name != name && self.find_mcp_server(&spec.name)?.is_some() {
             return Err(StoreError::AlreadyExists { what: WHAT, name: spec.name.clone() });
         }
-        let relaunched = current.spec.launch_fingerprint() != spec.launch_fingerprint();
+        let rebinds = current.spec.trust_fingerprint() != spec.trust_fingerprint();
         let origin =
-            if origin == ServerOrigin::Import && relaunched { origin } else { current.origin };
-        self.save_mcp_server_row(Some(current.id), spec, origin)?;
+            if origin == ServerOrigin::Import && rebinds { origin } else { current.origin };
+        let author = self.author_after(rebinds, current.written_by);
+        self.save_mcp_server_row(Some(current.id), spec, origin, author)?;
         self.outcome_of_update("mcp_servers", current.id, current.version)
     }
 
@@ -98,18 +101,21 @@ impl Writer<'_> {
         }
     }
 
-    /// Records the user's approval of the server's current command line, args, cwd and env names.
+    /// Records the local user's approval of what the server starts (program, arguments, env
+    /// names and values, working directory) and where its secrets go (URL, headers).
     pub fn trust_mcp_server(&self, name: &str) -> Result<McpServer> {
+        self.refuse_remote_approval(WHAT, name)?;
         let server = self.mcp_server(name)?;
-        if server.spec.transport != Transport::Stdio {
+        if server.spec.transport != Transport::Stdio && !server.spec.uses_secrets() {
             return Err(StoreError::Invalid(format!(
-                "{WHAT} \"{name}\" is reached over {}; only stdio servers start a command that needs approval",
+                "{WHAT} \"{name}\" is reached over {} without secret references; only servers \
+                 that start a command or send secrets need approval",
                 server.spec.transport
             )));
         }
         self.conn().execute(
             "UPDATE mcp_servers SET trusted_launch = ?2 WHERE id = ?1",
-            params![server.id, server.spec.launch_fingerprint()],
+            params![server.id, server.spec.trust_fingerprint()],
         )?;
         self.mcp_server(name)
     }
@@ -140,17 +146,19 @@ impl Writer<'_> {
         id: Option<i64>,
         spec: &McpServerSpec,
         origin: ServerOrigin,
+        author: Author,
     ) -> Result<i64> {
         let sampling = self.sampling_config_id(spec)?;
         self.conn().execute(
             "INSERT INTO mcp_servers (id, name, transport, command, args, env, cwd, url, headers, root_paths,
-                                      sampling_llm_config_id, init_timeout_secs, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                      sampling_llm_config_id, init_timeout_secs, origin, written_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, transport = excluded.transport,
                  command = excluded.command, args = excluded.args, env = excluded.env, cwd = excluded.cwd,
                  url = excluded.url, headers = excluded.headers, root_paths = excluded.root_paths,
                  sampling_llm_config_id = excluded.sampling_llm_config_id,
-                 init_timeout_secs = excluded.init_timeout_secs, origin = excluded.origin",
+                 init_timeout_secs = excluded.init_timeout_secs, origin = excluded.origin,
+                 written_by = excluded.written_by",
             params![
                 id,
                 spec.name,
@@ -165,6 +173,7 @@ impl Writer<'_> {
                 sampling,
                 spec.init_timeout_secs,
                 origin.as_str(),
+                author.as_str(),
             ],
         )?;
         Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))

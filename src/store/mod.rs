@@ -32,6 +32,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior};
 
+use crate::model::Author;
+
 pub use agents::AgentDeletion;
 pub use checks::Counts;
 pub use definitions::{Change, ImportReport};
@@ -112,8 +114,20 @@ impl Store {
 
     /// Runs `f` in a write transaction: committed when `f` succeeds, rolled back, leaving
     /// every stored row as it was, when it fails. `action` names the write for error messages.
+    /// The user on this machine writes it: definitions it changes are approved as written.
     pub fn write<T>(
         &mut self,
+        action: &'static str,
+        f: impl FnOnce(&Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_as(Author::Local, action, f)
+    }
+
+    /// Runs `f` as [`Store::write`] does, on behalf of `author`: what a REST client binds to a
+    /// command or a secret waits for the local user's approval, and it can approve nothing.
+    pub fn write_as<T>(
+        &mut self,
+        author: Author,
         action: &'static str,
         f: impl FnOnce(&Writer<'_>) -> Result<T>,
     ) -> Result<T> {
@@ -122,7 +136,7 @@ impl Store {
         }
         let written = (|| {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = f(&Writer { reader: Reader { tx: &tx } })?;
+            let value = f(&Writer { reader: Reader { tx: &tx }, author })?;
             tx.commit()?;
             Ok(value)
         })();
@@ -147,6 +161,24 @@ impl Writer<'_> {
         }
     }
 
+    /// Refuses an approval asked for by anyone but the user on this machine.
+    fn refuse_remote_approval(&self, what: &str, name: &str) -> Result<()> {
+        match self.author {
+            Author::Local => Ok(()),
+            Author::Api => Err(StoreError::Invalid(format!(
+                "{what} \"{name}\" can only be approved on this machine (the CLI or the app), \
+                 never through the REST service"
+            ))),
+        }
+    }
+
+    /// Who writes a definition that `rebinds` (changes what it starts or where its secrets go)
+    /// or not, last written by `before`: a rebinding write is this writer's, any other keeps
+    /// the author it had.
+    fn author_after(&self, rebinds: bool, before: Author) -> Author {
+        if rebinds { self.author } else { before }
+    }
+
     /// Whether an update of row `id` in `table`, at `version` before, changed it (the schema's
     /// triggers bump `version` only when a defining column changes).
     fn outcome_of_update(&self, table: &str, id: i64, version: i64) -> Result<Outcome> {
@@ -164,6 +196,8 @@ pub struct Reader<'t> {
 /// Typed changes inside a write transaction; every query of [`Reader`] too.
 pub struct Writer<'t> {
     reader: Reader<'t>,
+    /// On whose behalf it writes.
+    author: Author,
 }
 
 impl<'t> Deref for Writer<'t> {

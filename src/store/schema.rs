@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "run ownership",
         sql: include_str!("../../migrations/0005_run_ownership.sql"),
     },
+    Migration {
+        version: 6,
+        name: "approvals",
+        sql: include_str!("../../migrations/0006_approvals.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::super::Globals;
 use super::super::output::{print_json, print_table};
-use crate::engine::resolve_secrets;
+use crate::engine::clear_to_connect;
 use crate::mcp::{Connection, Connections, McpError, part_text};
 
 /// Connects to `name` from its row (secrets resolved, trust checked) and hands the connection to
@@ -19,7 +19,7 @@ fn with_connection<T>(
     work: impl AsyncFnOnce(&Connection, u128) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let server = globals.open()?.read(|r| r.mcp_server(name))?;
-    let server = resolve_secrets(&server).map_err(anyhow::Error::msg)?;
+    let server = clear_to_connect(&server).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let connections = Connections::new();

@@ -9,9 +9,7 @@ use serde_json::{Map, Value};
 use super::fields::{Loss, is_inert};
 use super::findings::{Findings, place};
 use super::source::ConfigDoc;
-use crate::model::{
-    McpServerSpec, SecretRef, Transport, check_name, env_var_for, name_suggests_secret,
-};
+use crate::model::{McpServerSpec, Transport, check_name, env_var_for, must_be_reference};
 
 /// A server definition and where the card set gave it.
 #[derive(Debug, Clone)]
@@ -296,7 +294,7 @@ fn reference_or_literal(
         );
         return None;
     }
-    if name_suggests_secret(key) && text.parse::<SecretRef>().is_err() {
+    if must_be_reference(key, text) {
         let variable = env_var_for(key);
         findings.warn(
             at,
