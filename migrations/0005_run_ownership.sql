@@ -7,7 +7,8 @@
 -- are rebuilt here (foreign keys are off while migrations run, and checked before they commit).
 
 CREATE TABLE run_owners (
-    id               INTEGER PRIMARY KEY,
+    -- never reused: a process whose row was taken must not find a later process's row under its id
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     -- the machine and process: a dead pid on this host is gone at once, elsewhere the lease decides
     host             TEXT NOT NULL,
     pid              INTEGER NOT NULL CHECK (pid > 0),

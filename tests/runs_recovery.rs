@@ -253,7 +253,7 @@ async fn sigterm_records_the_run_as_interrupted_and_a_question_of_a_dead_run_is_
     conn.execute_batch(
         "INSERT INTO run_owners (host, pid, program, lease_expires_at) VALUES ('gone-host', 1, 'test', '2000-01-01T00:00:00.000Z');
          INSERT INTO sessions (title) VALUES ('asked');
-         INSERT INTO runs (session_id, target_name, input, status, owner_id) VALUES (2, 'writing', 'q', 'waiting', 1);
+         INSERT INTO runs (session_id, target_name, input, status, owner_id) VALUES (2, 'writing', 'q', 'waiting', (SELECT max(id) FROM run_owners));
          INSERT INTO human_input_requests (run_id, session_id, source, prompt) VALUES (2, 2, 'agent', 'Which tea?');",
     )
     .expect("a run left waiting by a process on another machine");
@@ -384,4 +384,36 @@ fn a_service_keeps_every_acknowledged_run_while_another_program_reads_the_file()
     let integrity: String =
         conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
     assert_eq!(integrity, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_taken_for_dead_stops_its_runs_and_takes_a_new_lease() {
+    let server =
+        ScriptedLlm::start([Reply::Answer(Answer::text(&["A first draft."])), Reply::Hang]).await;
+    let sandbox = writing_chain(&server);
+    let service = ApiServer::start(&sandbox);
+    let base = service.base();
+    let send = tokio::task::spawn_blocking(move || {
+        let http = api_server::Http::new(&base, None);
+        let session =
+            http.post("/sessions", json!({"target": "writing"})).expect(201)["id"].clone();
+        http.post(&format!("/sessions/{session}/send"), json!({"message": "tea"})).expect(200)
+    });
+    wait_for(&sandbox, DRAFT_CALL_RUNNING, 1, Duration::from_secs(30));
+    let first: i64 = query(&sandbox, "SELECT id FROM run_owners");
+    // Another process decides the service is gone (as after a stall longer than the lease).
+    let conn = Connection::open(&sandbox.db).expect("open");
+    conn.execute("DELETE FROM run_owners", []).expect("take the lease");
+    drop(conn);
+    let answer = send.await.expect("the send");
+    assert_eq!(answer["status"], "interrupted", "{answer}");
+    let owners = statuses(
+        &sandbox,
+        &format!("SELECT CAST(id AS TEXT) FROM run_owners WHERE pid = {}", service.pid()),
+    );
+    assert_eq!(owners.len(), 1, "the service holds a lease again");
+    assert_ne!(owners[0], first.to_string(), "under a new owner row");
+    let open: i64 =
+        query(&sandbox, "SELECT count(*) FROM spans WHERE status IN ('running', 'waiting')");
+    assert_eq!(open, 0);
 }

@@ -11,12 +11,13 @@ use tokio_util::sync::CancellationToken;
 use super::blueprint::Blueprint;
 use super::error::EngineError;
 use super::events::RunEvent;
+use super::lease::CurrentOwner;
 use super::stop::RunStop;
 use super::writer::WriterHandle;
 use crate::llm::{Provider, RetryPolicy, provider_for, scrub_secrets};
 use crate::mcp::Connections;
 use crate::model::{ContentPart, JsonObject, LlmConfig, RunStatus, SpanKind, cut_to_limit};
-use crate::store::{NewSpan, OwnerId, Reader, SpanEnd, Store};
+use crate::store::{NewSpan, Reader, SpanEnd, Store};
 
 /// Everything the agents of one run share.
 pub struct RunContext {
@@ -51,7 +52,7 @@ pub struct Shared {
     pub writer: WriterHandle,
     /// This process's run owner row: every run started here is held under it (`None` on a
     /// read-only file, where nothing runs).
-    pub owner: Option<OwnerId>,
+    pub owner: Option<Arc<CurrentOwner>>,
     pub reader: Arc<Mutex<Store>>,
     pub events: broadcast::Sender<RunEvent>,
     pub retry: RetryPolicy,

@@ -112,10 +112,12 @@ impl Engine {
     /// An engine on the database at `path`, with its own writer and reader connections. It
     /// registers this process as an owner of runs on the file and keeps that lease renewed.
     pub fn open(path: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
-        let (writer, owner) = WriterHandle::start(path, &program_name())?;
+        let program = program_name();
+        let (writer, owner) = WriterHandle::start(path, &program)?;
         let running = RunHandles::default();
         // A read-only file runs nothing, so there is no lease to keep on it.
-        let lease = owner.map(|owner| Lease::keep(owner, writer.clone(), running.clone()));
+        let lease = owner.map(|owner| Lease::keep(owner, program, writer.clone(), running.clone()));
+        let owner = lease.as_ref().map(|lease| Arc::clone(&lease.owner));
         let reader = Arc::new(Mutex::new(Store::open(path)?));
         let (events, _) = broadcast::channel(4096);
         let shared = Shared {
@@ -135,9 +137,11 @@ impl Engine {
     /// This process's run owner row, under which every run started here is held; on a read-only
     /// file, the error saying that nothing can run there.
     fn owner(&self) -> Result<OwnerId, EngineError> {
-        self.shared.owner.ok_or_else(|| match self.shared.writer.refusal() {
-            Some(refusal) => refusal.into(),
-            None => EngineError::WriterGone("this process holds no lease on the file".into()),
+        self.shared.owner.as_ref().map(|owner| owner.get()).ok_or_else(|| {
+            match self.shared.writer.refusal() {
+                Some(refusal) => refusal.into(),
+                None => EngineError::WriterGone("this process holds no lease on the file".into()),
+            }
         })
     }
 
@@ -151,10 +155,14 @@ impl Engine {
     /// into the file, so that the next process starts on a clean file. Call it before the process
     /// exits; the engine runs nothing more afterwards.
     pub async fn close(&self) -> Result<(), EngineError> {
+        if self.shared.owner.is_none() {
+            // A read-only file: nothing was written, nothing is to be folded back.
+            return Ok(());
+        }
         self.shared.writer.flush().await?;
         let lease = self.lease.lock().ok().and_then(|mut lease| lease.take());
         if let Some(lease) = lease {
-            let owner = lease.owner;
+            let owner = lease.owner.get();
             drop(lease);
             let why = stop::interrupted_because(StopCause::Shutdown);
             let left = self.shared.writer.call(move |w| w.release_owner(owner, &why)).await?;

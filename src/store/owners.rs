@@ -44,13 +44,19 @@ impl OwnerRow {
             self.process.pid,
             self.process.host
         );
-        match me.liveness_of(&self.process) {
-            Liveness::Gone => Some(format!("{who} stopped before the run ended")),
-            Liveness::Alive => None,
-            Liveness::Unknown if self.expired => Some(format!(
+        let lapsed = || {
+            format!(
                 "{who} stopped renewing its lease ({} s) before the run ended",
                 OWNER_LEASE.as_secs()
-            )),
+            )
+        };
+        match me.liveness_of(&self.process) {
+            Liveness::Gone => Some(format!("{who} stopped before the run ended")),
+            // Where the OS does not say when a process started, a live pid may be a later
+            // process's: the lease decides then too.
+            Liveness::Alive if self.expired && self.process.start.is_none() => Some(lapsed()),
+            Liveness::Alive => None,
+            Liveness::Unknown if self.expired => Some(lapsed()),
             Liveness::Unknown => None,
         }
     }
