@@ -128,7 +128,7 @@ impl Server {
         let state = self.state;
         let stop = async move {
             shutdown.await;
-            let interrupted = state.cancel_runs();
+            let interrupted = state.interrupt_runs();
             tracing::info!(interrupted, "stopping: runs in flight interrupted");
         };
         serve_until(self.listener, self.router, stop).await;

@@ -107,7 +107,7 @@ impl AppState {
 
     /// Stops every run going in this service because it is stopping: each ends recorded as
     /// interrupted (every span closed), to be resumed. Returns how many were asked.
-    pub fn cancel_runs(&self) -> usize {
+    pub fn interrupt_runs(&self) -> usize {
         self.inner.engine.interrupt_all()
     }
 
