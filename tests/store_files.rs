@@ -185,3 +185,40 @@ fn runs_left_going_by_an_older_version_are_interrupted_by_the_upgrade() {
         "finished runs kept as they were"
     );
 }
+
+/// FNV-1a (64-bit) of a migration's text, line endings normalised: a fingerprint that needs no
+/// dependency and changes with any edit.
+fn fingerprint(sql: &str) -> u64 {
+    sql.replace("\r\n", "\n").bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Every migration as it shipped. A file that has shipped is never edited: databases out there
+/// already ran it, so a change goes in a new migration. Add a line here for each new one.
+const SHIPPED: &[(i64, u64)] = &[
+    (1, 0x97f7_2678_cd16_de39),
+    (2, 0xffab_5c48_4926_7cb0),
+    (3, 0xfea6_c360_ff47_8878),
+    (4, 0xcf5d_bab3_8ab7_9fae),
+    (5, 0xccf0_6fd5_f4f2_0cc2),
+    (6, 0x5c87_065e_0911_9120),
+];
+
+#[test]
+fn shipped_migrations_are_never_edited() {
+    let found: Vec<(i64, u64)> =
+        MIGRATIONS.iter().map(|m| (m.version, fingerprint(m.sql))).collect();
+    for (version, fingerprint) in &found {
+        match SHIPPED.iter().find(|(shipped, _)| shipped == version) {
+            Some((_, pinned)) => assert_eq!(
+                fingerprint, pinned,
+                "migration {version} was edited after it shipped; put the change in a new migration"
+            ),
+            None => panic!(
+                "migration {version} is not pinned: add ({version}, {fingerprint:#x}) to SHIPPED"
+            ),
+        }
+    }
+    assert_eq!(found.len(), SHIPPED.len(), "a pinned migration is gone");
+}
