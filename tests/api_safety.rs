@@ -249,3 +249,17 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     // The service goes on answering others.
     server.client().get("/health").expect(200);
 }
+
+#[test]
+fn a_read_only_file_is_served_for_reading_and_the_service_stops_cleanly() {
+    let sandbox = Sandbox::seeded();
+    let mut permissions = std::fs::metadata(&sandbox.db).expect("metadata").permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&sandbox.db, permissions).expect("make read-only");
+    let mut server = ApiServer::start(&sandbox);
+    let http = server.client();
+    http.get("/workflows").expect(200);
+    http.post("/sessions", json!({"target": "writing_chain"})).error(403, "the file is read-only");
+    let status = server.terminate();
+    assert!(status.success(), "{status}: {}", server.log());
+}

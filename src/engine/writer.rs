@@ -130,7 +130,9 @@ impl WriterHandle {
     /// Queues `write` without waiting; a failure is reported on standard error, as no caller waits for it.
     pub fn send(&self, write: impl FnOnce(&Writer<'_>) -> StoreResult<()> + Send + 'static) {
         if let Some(refusal) = self.refusal() {
-            eprintln!("agentloom: a record could not be written: {refusal}");
+            // Said once: on a read-only file every log record would say it again.
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| eprintln!("agentloom: records are not written: {refusal}"));
             return;
         }
         let job: Job = Box::new(move |writer| {
