@@ -175,9 +175,8 @@ impl Writer<'_> {
         self.refuse_second_turn(current.session_id, claimed)?;
         self.exec("DELETE FROM messages WHERE run_id = ?1", [run])?;
         self.exec("DELETE FROM spans WHERE run_id = ?1", [run])?;
-        Ok(self
-            .first("SELECT attempt FROM runs WHERE id = ?1", [run], |row| row.get(0))?
-            .unwrap_or(1))
+        self.first("SELECT attempt FROM runs WHERE id = ?1", [run], |row| row.get(0))?
+            .ok_or_else(|| StoreError::NotFound { what: "run", name: run.to_string() })
     }
 
     /// Cancels run `run` where it is not going on in any process (it was interrupted), so that it
