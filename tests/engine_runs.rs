@@ -376,7 +376,7 @@ fn a_stored_setting_that_does_not_parse_fails_the_run_naming_the_key() {
         &format!("UPDATE llm_configs SET request_params = {bad} WHERE name = 'coordinator_script'"),
     );
     sandbox.run(&["run", "tools", "-i", "go"]).fails_with(
-        "agent \"coordinator\": its stored settings do not parse: request parameter \"temperature\" must be a number from 0 to 2",
+        "agent \"coordinator\": its LLM config \"coordinator_script\" does not parse: request parameter \"temperature\" must be a number from 0 to 2",
     );
 
     write_raw(
