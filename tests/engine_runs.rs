@@ -349,3 +349,42 @@ fn a_fan_in_of_fan_ins_stays_within_the_message_limit() {
         }
     }
 }
+
+/// Writes `sql` to the sandbox's database behind the store's back, as another writer could.
+fn write_raw(sandbox: &Sandbox, sql: &str) {
+    let conn = rusqlite::Connection::open(&sandbox.db).expect("open");
+    conn.execute_batch(sql).expect("raw write");
+}
+
+#[test]
+fn a_stored_setting_that_does_not_parse_fails_the_run_naming_the_key() {
+    let sandbox = Sandbox::empty();
+    import(&sandbox, TOOLS);
+    sandbox.run(&["state", "set", "coordinator", "tone", "\"dry\""]).ok();
+    let bad = r#"'{"temperature": "hot", "max_tokens": 5}'"#;
+    write_raw(
+        &sandbox,
+        &format!("UPDATE agents SET request_params = {bad} WHERE name = 'coordinator'"),
+    );
+    sandbox.run(&["run", "tools", "-i", "go"]).fails_with(
+        "agent \"coordinator\": request parameter \"temperature\" must be a number from 0 to 2",
+    );
+
+    write_raw(&sandbox, "UPDATE agents SET request_params = '{}' WHERE name = 'coordinator'");
+    write_raw(
+        &sandbox,
+        &format!("UPDATE llm_configs SET request_params = {bad} WHERE name = 'coordinator_script'"),
+    );
+    sandbox.run(&["run", "tools", "-i", "go"]).fails_with(
+        "agent \"coordinator\": its LLM config \"coordinator_script\" does not parse: request parameter \"temperature\" must be a number from 0 to 2",
+    );
+
+    write_raw(
+        &sandbox,
+        "UPDATE llm_configs SET request_params = '{}' WHERE name = 'coordinator_script';
+         UPDATE agent_links SET properties = '{\"description\": 7}'",
+    );
+    sandbox
+        .run(&["run", "tools", "-i", "go"])
+        .fails_with("link property \"description\" must be a string, not 7");
+}

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::EngineError;
 use crate::model::{
-    Agent, GraphAgent, GraphLink, Link, LinkKind, LlmConfig, LlmPurpose, Problem, validate,
+    Agent, GraphAgent, GraphLink, Link, LinkKind, LlmConfig, LlmPurpose, Problem, RequestParams,
+    validate,
 };
 use crate::store::{Reader, RunTarget};
 
@@ -79,7 +80,9 @@ impl Blueprint {
             return Err(EngineError::NotReady { target: name.to_owned(), problems });
         }
         let llm_configs = llm_configs()?.into_iter().map(|c| (c.spec.name.clone(), c)).collect();
-        let agents = agents.into_iter().filter(|(name, _)| reachable.contains(name)).collect();
+        let agents: BTreeMap<String, Agent> =
+            agents.into_iter().filter(|(name, _)| reachable.contains(name)).collect();
+        check_config_params(&agents, &llm_configs)?;
         let links = links.into_iter().filter(|(parent, _)| reachable.contains(parent)).collect();
         Ok(Blueprint { target, agents, links, llm_configs })
     }
@@ -117,6 +120,26 @@ impl Blueprint {
             .get(name)
             .ok_or_else(|| EngineError::agent(name, "is not an LLM config of this database"))
     }
+}
+
+/// Refuses the run when an LLM config an agent uses has stored request parameters that do not
+/// parse (written behind the store's back), naming the agent, the config and the key.
+fn check_config_params(
+    agents: &BTreeMap<String, Agent>,
+    llm_configs: &BTreeMap<String, LlmConfig>,
+) -> Result<(), EngineError> {
+    for agent in agents.values() {
+        let used = agent.spec.llm.iter().chain(agent.llm_overrides.iter().map(|o| &o.llm));
+        for config in used.filter_map(|name| llm_configs.get(name)) {
+            if let Err(problems) = RequestParams::parse(&config.spec.request_params) {
+                let config = &config.spec.name;
+                let message =
+                    format!("its LLM config \"{config}\" does not parse: {}", problems.join("; "));
+                return Err(EngineError::agent(&agent.spec.name, message));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What a run of `name` is of: the workflow with root agent `root`, else the agent `name`.

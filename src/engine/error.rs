@@ -40,4 +40,12 @@ impl EngineError {
     pub fn agent(agent: &str, message: impl Into<String>) -> EngineError {
         EngineError::Agent { agent: agent.to_owned(), message: message.into() }
     }
+
+    /// A stored settings column of `agent` that does not parse: every problem, one per line.
+    pub fn settings(agent: &str, problems: Vec<String>) -> EngineError {
+        EngineError::agent(
+            agent,
+            format!("its stored settings do not parse: {}", problems.join("; ")),
+        )
+    }
 }

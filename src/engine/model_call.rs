@@ -16,6 +16,14 @@ use crate::store::{NewLog, SpanEnd};
 /// How long streamed text gathers before it is announced.
 const TEXT_BATCH: Duration = Duration::from_millis(50);
 
+/// The request parameters of `config` overlaid by those of `agent`; a stored column that does
+/// not parse is an error naming the agent and the key.
+pub fn agent_params(agent: &Agent, config: &LlmConfig) -> Result<RequestParams, EngineError> {
+    let name = agent.spec.name.as_str();
+    let parse = |object| RequestParams::parse(object).map_err(|p| EngineError::settings(name, p));
+    Ok(parse(&config.spec.request_params)?.overlaid_with(&parse(&agent.spec.request_params)?))
+}
+
 /// Calls the model of `config` for `agent` under span `parent`. Request parameters are the
 /// config's, overlaid by the agent's, overlaid by those of `request`.
 pub async fn call_model(
@@ -26,9 +34,7 @@ pub async fn call_model(
     mut request: ChatRequest,
 ) -> Result<(ChatResponse, Spent), EngineError> {
     let agent_name = agent.spec.name.as_str();
-    request.params = RequestParams::from_json(&config.spec.request_params)
-        .overlaid_with(&RequestParams::from_json(&agent.spec.request_params))
-        .overlaid_with(&request.params);
+    request.params = agent_params(agent, config)?.overlaid_with(&request.params);
     let name = format!("{}.{}", config.spec.provider, config.spec.model);
     let mut attributes = JsonObject::new();
     attributes.insert("llm_config".into(), config.spec.name.clone().into());

@@ -8,7 +8,9 @@ use super::error::EngineError;
 use super::human::{Reply, ask};
 use super::invoke::{InvokeOptions, Spent, invoke};
 use crate::llm::{ToolCall, ToolSpec};
-use crate::model::{Agent, JsonObject, LinkKind, RunStatus, SpanKind};
+use crate::model::{
+    Agent, BasicOptions, JsonObject, LinkKind, LinkProperties, RunStatus, SpanKind,
+};
 use crate::store::SpanEnd;
 
 /// What a tool does when called.
@@ -31,11 +33,10 @@ pub fn tools_for(ctx: &RunContext, agent: &Agent) -> Result<Vec<(ToolSpec, Tool)
     let mut tools = Vec::new();
     for link in ctx.blueprint.children(&agent.spec.name, LinkKind::ToolOf) {
         let child = ctx.blueprint.agent(&link.child)?;
-        let description = link
-            .properties
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+        let properties = LinkProperties::parse(&link.properties)
+            .map_err(|p| EngineError::settings(&agent.spec.name, p))?;
+        let description = properties
+            .description
             .or_else(|| Some(child.spec.description.clone()).filter(|d| !d.is_empty()))
             .unwrap_or_else(|| format!("Ask the agent {}", child.spec.name));
         let schema = object_schema(&[("message", "What to ask or tell the agent")]);
@@ -52,7 +53,9 @@ pub fn tools_for(ctx: &RunContext, agent: &Agent) -> Result<Vec<(ToolSpec, Tool)
             Tool::AskHuman,
         ));
     }
-    if agent.spec.options.get("state_tools").and_then(Value::as_bool).unwrap_or(false) {
+    let options = BasicOptions::parse(&agent.spec.options)
+        .map_err(|p| EngineError::settings(&agent.spec.name, p))?;
+    if options.state_tools {
         let save = object_schema(&[("key", "Name of the value"), ("value", "The value, as text")]);
         let load = object_schema(&[("key", "Name of the value")]);
         tools.push((

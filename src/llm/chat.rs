@@ -1,7 +1,5 @@
 //! Wire-neutral chat types: what the engine asks a model and what it gets back.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
 /// One conversation turn sent to a model.
@@ -53,55 +51,7 @@ pub struct ToolCall {
     pub arguments: serde_json::Value,
 }
 
-/// Request parameters, merged from the LLM config's defaults and the agent's (agent wins).
-/// How long an answer stream may send nothing, unless `idle_timeout_secs` says otherwise.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RequestParams {
-    pub temperature: Option<f64>,
-    pub top_p: Option<f64>,
-    pub max_tokens: Option<u32>,
-    /// How many model calls a tool loop may make.
-    pub max_iterations: Option<u32>,
-    pub parallel_tool_calls: Option<bool>,
-    /// A JSON schema the answer must follow (structured output).
-    pub response_format: Option<serde_json::Value>,
-    pub stop: Option<Vec<String>>,
-    pub timeout_secs: Option<f64>,
-    /// How long an answer stream may send nothing before the attempt fails
-    /// ([`DEFAULT_IDLE_TIMEOUT`] when unset).
-    pub idle_timeout_secs: Option<f64>,
-}
-
-impl RequestParams {
-    /// Reads parameters from a JSON object column (already checked by `model::check_request_params`).
-    pub fn from_json(object: &crate::model::JsonObject) -> RequestParams {
-        serde_json::from_value(serde_json::Value::Object(object.clone())).unwrap_or_default()
-    }
-
-    /// `self` with every parameter `over` sets taken from `over`.
-    pub fn overlaid_with(&self, over: &RequestParams) -> RequestParams {
-        RequestParams {
-            temperature: over.temperature.or(self.temperature),
-            top_p: over.top_p.or(self.top_p),
-            max_tokens: over.max_tokens.or(self.max_tokens),
-            max_iterations: over.max_iterations.or(self.max_iterations),
-            parallel_tool_calls: over.parallel_tool_calls.or(self.parallel_tool_calls),
-            response_format: over.response_format.clone().or_else(|| self.response_format.clone()),
-            stop: over.stop.clone().or_else(|| self.stop.clone()),
-            timeout_secs: over.timeout_secs.or(self.timeout_secs),
-            idle_timeout_secs: over.idle_timeout_secs.or(self.idle_timeout_secs),
-        }
-    }
-
-    /// How long the answer stream may stay silent: `idle_timeout_secs`, else the default.
-    pub fn idle_timeout(&self) -> Duration {
-        self.idle_timeout_secs
-            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-            .unwrap_or(DEFAULT_IDLE_TIMEOUT)
-    }
-}
+pub use crate::model::RequestParams;
 
 /// Everything one model call needs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

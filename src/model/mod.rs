@@ -4,11 +4,13 @@
 mod agent;
 mod approval;
 mod definition_set;
+mod kind_options;
 mod link;
 mod llm_config;
 mod mcp_server;
 mod names;
 mod records;
+mod request_params;
 mod run_diff;
 mod runtime;
 mod secret;
@@ -22,6 +24,10 @@ mod workflow;
 pub use agent::{Agent, AgentKind, AgentMcpServer, AgentSpec, JsonObject, LlmOverride};
 pub use approval::{Author, Unapproved};
 pub use definition_set::{AgentDefinition, DefinitionSet, LinkSpec};
+pub use kind_options::{
+    BasicOptions, ChainOptions, EvaluatorOptions, LinkProperties, OrchestratorOptions,
+    ParallelOptions, PlanType, RATINGS, Rating, RouterOptions,
+};
 pub use link::{Link, LinkKind};
 pub use llm_config::{LlmConfig, LlmConfigSpec, LlmPurpose, ProviderKind};
 pub use mcp_server::{
@@ -29,6 +35,7 @@ pub use mcp_server::{
 };
 pub use names::{MAX_NAME_LEN, check_name, check_url, check_url_without_password};
 pub use records::{ContentPart, HumanInputRequest, LogRecord, Message, Run, Session, Span};
+pub use request_params::{DEFAULT_IDLE_TIMEOUT, RequestParams};
 pub use run_diff::{RunDiff, RunSide, SpanDiff, SpanSide};
 pub use runtime::{
     HumanInputSource, HumanInputStatus, LogLevel, Role, RunOrigin, RunStatus, SessionStatus,
@@ -38,7 +45,7 @@ pub use secret::{
     NotASecretRef, SecretRef, env_var_for, literal_secret_problem, must_be_reference,
     name_suggests_secret, redact, url_has_password,
 };
-pub use settings::{RATINGS, check_link_properties, check_options, check_request_params};
+pub use settings::{check_link_properties, check_options, check_request_params};
 pub use string_enum::UnknownVariant;
 pub use text_limit::{DEFAULT_MAX_MESSAGE_BYTES, cut_part_to_limit, cut_to_limit};
 pub use timestamp::epoch_millis;

@@ -1,13 +1,19 @@
-//! The JSON settings columns and what they may hold: request parameters, kind options, link properties.
+//! The JSON settings columns and what they may hold: each is parsed into its typed value
+//! (`RequestParams`, the kind options, `LinkProperties`) and a problem is a parse error.
 
 use serde_json::Value;
 
 use super::agent::{AgentKind, JsonObject};
+use super::kind_options::{
+    BasicOptions, ChainOptions, EvaluatorOptions, LinkProperties, OrchestratorOptions,
+    ParallelOptions, RouterOptions,
+};
 use super::link::LinkKind;
+use super::request_params::RequestParams;
 
 /// The shape one setting's value must have.
 #[derive(Debug, Clone, Copy)]
-enum Rule {
+pub(super) enum Rule {
     Bool,
     Number { min: f64, max: f64 },
     Integer { min: i64 },
@@ -44,68 +50,119 @@ impl Rule {
     }
 }
 
-type Rules = &'static [(&'static str, Rule)];
+/// Reads one settings object key by key: each key a typed value reads is known, every other key
+/// is a problem, and so is a value that breaks its rule. The keys a type reads are its only list.
+pub(super) struct Reader<'a> {
+    object: &'a JsonObject,
+    what: String,
+    known: Vec<&'static str>,
+    problems: Vec<String>,
+}
 
-const REQUEST_PARAMS: Rules = &[
-    ("temperature", Rule::Number { min: 0.0, max: 2.0 }),
-    ("top_p", Rule::Number { min: 0.0, max: 1.0 }),
-    ("max_tokens", Rule::Integer { min: 1 }),
-    ("max_iterations", Rule::Integer { min: 1 }),
-    ("parallel_tool_calls", Rule::Bool),
-    ("response_format", Rule::Object),
-    ("stop", Rule::TextList),
-    ("timeout_secs", Rule::Number { min: 0.001, max: 86_400.0 }),
-    ("idle_timeout_secs", Rule::Number { min: 0.001, max: 86_400.0 }),
-];
+impl<'a> Reader<'a> {
+    /// A reader of `object`, whose keys problems call `what` ("request parameter").
+    pub(super) fn new(object: &'a JsonObject, what: impl Into<String>) -> Reader<'a> {
+        Reader { object, what: what.into(), known: Vec::new(), problems: Vec::new() }
+    }
 
-/// The evaluator's ratings, best first.
-pub const RATINGS: &[&str] = &["EXCELLENT", "GOOD", "FAIR", "POOR"];
-
-const fn kind_options(kind: AgentKind) -> Rules {
-    match kind {
-        AgentKind::Chain => &[("cumulative", Rule::Bool)],
-        AgentKind::Parallel => &[("include_request", Rule::Bool)],
-        AgentKind::Orchestrator => &[
-            ("plan_type", Rule::OneOf(&["full", "iterative"])),
-            ("plan_iterations", Rule::Integer { min: 1 }),
-        ],
-        AgentKind::EvaluatorOptimizer => {
-            &[("min_rating", Rule::OneOf(RATINGS)), ("max_refinements", Rule::Integer { min: 0 })]
+    fn take<T>(
+        &mut self,
+        key: &'static str,
+        rule: Rule,
+        read: impl FnOnce(&Value) -> Option<T>,
+    ) -> Option<T> {
+        self.known.push(key);
+        let value = self.object.get(key)?;
+        let what = &self.what;
+        match rule.check(value).map(|()| read(value)) {
+            Ok(Some(read)) => Some(read),
+            Ok(None) => {
+                self.problems.push(format!("{what} \"{key}\" is too large, not {value}"));
+                None
+            }
+            Err(why) => {
+                self.problems.push(format!("{what} \"{key}\" {why}"));
+                None
+            }
         }
-        AgentKind::Basic => &[("state_tools", Rule::Bool)],
-        AgentKind::Router => &[],
+    }
+
+    pub(super) fn bool(&mut self, key: &'static str) -> Option<bool> {
+        self.take(key, Rule::Bool, Value::as_bool)
+    }
+
+    pub(super) fn number(&mut self, key: &'static str, min: f64, max: f64) -> Option<f64> {
+        self.take(key, Rule::Number { min, max }, Value::as_f64)
+    }
+
+    pub(super) fn whole(&mut self, key: &'static str, min: u32) -> Option<u32> {
+        self.take(key, Rule::Integer { min: min.into() }, |v| {
+            v.as_u64().and_then(|n| u32::try_from(n).ok())
+        })
+    }
+
+    pub(super) fn one_of(
+        &mut self,
+        key: &'static str,
+        choices: &'static [&'static str],
+    ) -> Option<&'static str> {
+        self.take(key, Rule::OneOf(choices), |v| {
+            v.as_str().and_then(|s| choices.iter().copied().find(|c| *c == s))
+        })
+    }
+
+    pub(super) fn text(&mut self, key: &'static str) -> Option<String> {
+        self.take(key, Rule::Text, |v| v.as_str().map(str::to_owned))
+    }
+
+    pub(super) fn text_list(&mut self, key: &'static str) -> Option<Vec<String>> {
+        self.take(key, Rule::TextList, |v| {
+            v.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
+        })
+    }
+
+    pub(super) fn object(&mut self, key: &'static str) -> Option<Value> {
+        self.take(key, Rule::Object, |v| Some(v.clone()))
+    }
+
+    /// `value` when every key was known and every value fit; else every problem.
+    pub(super) fn finish<T>(mut self, value: T) -> Result<T, Vec<String>> {
+        let what = &self.what;
+        for key in self.object.keys().filter(|k| !self.known.contains(&k.as_str())) {
+            self.problems.push(if self.known.is_empty() {
+                format!("unknown {what} \"{key}\": there are none")
+            } else {
+                format!("unknown {what} \"{key}\"; known: {}", self.known.join(", "))
+            });
+        }
+        if self.problems.is_empty() { Ok(value) } else { Err(self.problems) }
     }
 }
 
-const LINK_PROPERTIES: Rules = &[("description", Rule::Text)];
-
-fn check(rules: Rules, object: &JsonObject, what: &str) -> Vec<String> {
-    object
-        .iter()
-        .filter_map(|(key, value)| match rules.iter().find(|(name, _)| name == key) {
-            Some((_, rule)) => rule.check(value).err().map(|why| format!("{what} \"{key}\" {why}")),
-            None if rules.is_empty() => Some(format!("unknown {what} \"{key}\": there are none")),
-            None => {
-                let known: Vec<&str> = rules.iter().map(|(name, _)| *name).collect();
-                Some(format!("unknown {what} \"{key}\"; known: {}", known.join(", ")))
-            }
-        })
-        .collect()
+fn problems<T>(parsed: Result<T, Vec<String>>) -> Vec<String> {
+    parsed.err().unwrap_or_default()
 }
 
 /// Every problem with a set of request parameters (from an agent or an LLM config).
 pub fn check_request_params(params: &JsonObject) -> Vec<String> {
-    check(REQUEST_PARAMS, params, "request parameter")
+    problems(RequestParams::parse(params))
 }
 
 /// Every problem with the kind-specific options of an agent of `kind`.
 pub fn check_options(kind: AgentKind, options: &JsonObject) -> Vec<String> {
-    check(kind_options(kind), options, &format!("{kind} option"))
+    match kind {
+        AgentKind::Chain => problems(ChainOptions::parse(options)),
+        AgentKind::Parallel => problems(ParallelOptions::parse(options)),
+        AgentKind::Orchestrator => problems(OrchestratorOptions::parse(options)),
+        AgentKind::EvaluatorOptimizer => problems(EvaluatorOptions::parse(options)),
+        AgentKind::Basic => problems(BasicOptions::parse(options)),
+        AgentKind::Router => problems(RouterOptions::parse(options)),
+    }
 }
 
 /// Every problem with the properties of a link (its kind does not change what is allowed yet).
 pub fn check_link_properties(_kind: LinkKind, properties: &JsonObject) -> Vec<String> {
-    check(LINK_PROPERTIES, properties, "link property")
+    problems(LinkProperties::parse(properties))
 }
 
 #[cfg(test)]
@@ -140,5 +197,11 @@ mod tests {
         let problems = check_options(AgentKind::EvaluatorOptimizer, &bad);
         assert!(problems[0].contains("one of EXCELLENT, GOOD, FAIR, POOR"), "{problems:?}");
         assert!(check_options(AgentKind::Router, &object(json!({"x": 1})))[0].contains("none"));
+    }
+
+    #[test]
+    fn a_whole_number_too_large_is_a_problem() {
+        let problems = check_request_params(&object(json!({"max_tokens": 1_u64 << 40})));
+        assert!(problems[0].contains("\"max_tokens\" is too large"), "{problems:?}");
     }
 }

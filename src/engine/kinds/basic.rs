@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::engine::error::EngineError;
 use crate::engine::invoke::{InvokeOptions, Step};
 use crate::engine::mcp_tools::{fill_mcp_placeholders, mcp_placeholders, mcp_tools};
-use crate::engine::model_call::call_model;
+use crate::engine::model_call::{agent_params, call_model};
 use crate::engine::template::render;
 use crate::engine::tools::{execute, tools_for};
 use crate::llm::{ChatMessage, ChatRequest, RequestParams, ToolCall};
@@ -50,10 +50,8 @@ pub async fn run(
         tools.extend(mcp_tools(ctx, agent).await?);
     }
     let specs: Vec<_> = tools.iter().map(|(spec, _)| spec.clone()).collect();
-    let max_iterations = RequestParams::from_json(&agent.spec.request_params)
-        .max_iterations
-        .or(RequestParams::from_json(&config.spec.request_params).max_iterations)
-        .unwrap_or(DEFAULT_MAX_ITERATIONS);
+    let max_iterations =
+        agent_params(agent, config)?.max_iterations.unwrap_or(DEFAULT_MAX_ITERATIONS);
     for _ in 0..max_iterations {
         let request = ChatRequest {
             system: Some(system.clone()).filter(|s| !s.trim().is_empty()),

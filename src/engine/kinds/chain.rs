@@ -4,11 +4,11 @@
 use super::labelled;
 use crate::engine::error::EngineError;
 use crate::engine::invoke::{InvokeOptions, Step};
-use crate::model::LinkKind;
+use crate::model::{ChainOptions, LinkKind};
 
 pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineError> {
-    let cumulative =
-        step.agent.spec.options.get("cumulative").and_then(|v| v.as_bool()).unwrap_or(false);
+    let ChainOptions { cumulative } = ChainOptions::parse(&step.agent.spec.options)
+        .map_err(|p| EngineError::settings(&step.agent.spec.name, p))?;
     let steps: Vec<String> = step
         .ctx
         .blueprint

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::engine::error::EngineError;
 use crate::engine::invoke::{InvokeOptions, Step};
 use crate::engine::structured::parse_answer;
-use crate::model::{LinkKind, LlmPurpose, RATINGS};
+use crate::model::{EvaluatorOptions, LinkKind, LlmPurpose, RATINGS, Rating};
 
 #[derive(Debug, Deserialize)]
 struct Evaluation {
@@ -15,9 +15,6 @@ struct Evaluation {
     #[serde(default)]
     feedback: String,
 }
-
-const DEFAULT_MIN_RATING: &str = "GOOD";
-const DEFAULT_MAX_REFINEMENTS: u64 = 3;
 
 pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineError> {
     let ctx = step.ctx;
@@ -32,11 +29,10 @@ pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineErr
     };
     let (generator, evaluator) =
         (only(LinkKind::GeneratorForEval)?, only(LinkKind::EvaluatorForGen)?);
-    let option = |key: &str| agent.spec.options.get(key);
-    let min_rating = option("min_rating").and_then(|v| v.as_str()).unwrap_or(DEFAULT_MIN_RATING);
-    let min_rank = rank(min_rating).unwrap_or(1);
-    let max_refinements =
-        option("max_refinements").and_then(|v| v.as_u64()).unwrap_or(DEFAULT_MAX_REFINEMENTS);
+    let options = EvaluatorOptions::parse(&agent.spec.options)
+        .map_err(|p| EngineError::settings(&name, p))?;
+    let min_rank = options.min_rating.rank();
+    let max_refinements = options.max_refinements;
     let evaluation_llm = agent
         .llm_overrides
         .iter()
@@ -91,7 +87,7 @@ pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineErr
 
 /// 0 for EXCELLENT, up to 3 for POOR.
 fn rank(rating: &str) -> Option<usize> {
-    RATINGS.iter().position(|r| r.eq_ignore_ascii_case(rating.trim()))
+    Rating::named(rating).map(Rating::rank)
 }
 
 fn evaluation_schema() -> serde_json::Value {

@@ -10,7 +10,7 @@ use crate::engine::invoke::{InvokeOptions, Step, invoke};
 use crate::engine::model_call::call_model;
 use crate::engine::structured::parse_answer;
 use crate::llm::{ChatMessage, ChatRequest, RequestParams};
-use crate::model::{LinkKind, LlmPurpose};
+use crate::model::{LinkKind, LlmPurpose, OrchestratorOptions, PlanType};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 struct Plan {
@@ -32,9 +32,6 @@ struct Task {
     description: String,
 }
 
-/// How many planning rounds an iterative orchestrator may take, unless its options say otherwise.
-const DEFAULT_PLAN_ITERATIONS: u64 = 5;
-
 pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineError> {
     let ctx = step.ctx;
     let agent = step.agent;
@@ -50,18 +47,10 @@ pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineErr
         roster
             .push_str(&format!("- {worker}: {}\n", ctx.blueprint.agent(worker)?.spec.description));
     }
-    let iterative =
-        agent.spec.options.get("plan_type").and_then(|v| v.as_str()) == Some("iterative");
-    let rounds = if iterative {
-        agent
-            .spec
-            .options
-            .get("plan_iterations")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(DEFAULT_PLAN_ITERATIONS)
-    } else {
-        1
-    };
+    let options = OrchestratorOptions::parse(&agent.spec.options)
+        .map_err(|p| EngineError::settings(name, p))?;
+    let iterative = options.plan_type == PlanType::Iterative;
+    let rounds = if iterative { options.plan_iterations } else { 1 };
     let mut done: Vec<(String, String)> = Vec::new();
     let mut executed: Vec<PlanStep> = Vec::new();
     for _ in 0..rounds {

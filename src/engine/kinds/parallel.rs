@@ -5,13 +5,13 @@
 use super::labelled;
 use crate::engine::error::EngineError;
 use crate::engine::invoke::{InvokeOptions, Step, invoke};
-use crate::model::LinkKind;
+use crate::model::{LinkKind, ParallelOptions};
 
 pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineError> {
     let ctx = step.ctx;
     let name = step.agent.spec.name.clone();
-    let include_request =
-        step.agent.spec.options.get("include_request").and_then(|v| v.as_bool()).unwrap_or(true);
+    let ParallelOptions { include_request } = ParallelOptions::parse(&step.agent.spec.options)
+        .map_err(|p| EngineError::settings(&name, p))?;
     let branches: Vec<String> = ctx
         .blueprint
         .children(&name, LinkKind::FansOutTo)

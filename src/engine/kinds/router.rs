@@ -8,7 +8,7 @@ use crate::engine::invoke::{InvokeOptions, Step};
 use crate::engine::model_call::call_model;
 use crate::engine::structured::parse_answer;
 use crate::llm::{ChatMessage, ChatRequest, RequestParams};
-use crate::model::{LinkKind, LlmPurpose};
+use crate::model::{LinkKind, LinkProperties, LlmPurpose};
 
 /// The routing call's answer.
 #[derive(Debug, Deserialize)]
@@ -32,11 +32,9 @@ pub async fn run(step: &mut Step<'_>, input: String) -> Result<String, EngineErr
         let mut catalogue = String::new();
         for link in &routes {
             let child = ctx.blueprint.agent(&link.child)?;
-            let description = link
-                .properties
-                .get("description")
-                .and_then(|d| d.as_str())
-                .unwrap_or(child.spec.description.as_str());
+            let properties = LinkProperties::parse(&link.properties)
+                .map_err(|p| EngineError::settings(&agent.spec.name, p))?;
+            let description = properties.description.unwrap_or(child.spec.description.clone());
             catalogue.push_str(&format!("- {}: {}\n", link.child, description));
         }
         let instruction = if agent.spec.instruction.trim().is_empty() {
