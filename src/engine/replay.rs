@@ -185,10 +185,7 @@ impl ReplayPlan {
             return Ok(Pin::Live);
         }
         let recorded_step = describe_step(recorded.kind, &recorded.agent, Some(&recorded.name));
-        let differs = recorded.kind != kind
-            || recorded.agent != agent
-            || (kind == SpanKind::ToolCall && name.is_some_and(|n| n != recorded.name));
-        if differs {
+        if !same_step(recorded, kind, agent, name) {
             return Err(format!(
                 "at step {} the replay asks for {step}, but run {} recorded {recorded_step} (span {})",
                 show_path(path),
@@ -228,9 +225,7 @@ impl ReplayPlan {
         match self.steps.get(path) {
             Some(recorded)
                 if finished(recorded)
-                    && recorded.kind == kind
-                    && recorded.agent == agent
-                    && (kind != SpanKind::ToolCall || name.is_none_or(|n| n == recorded.name))
+                    && same_step(recorded, kind, agent, name)
                     && recorded.input.as_deref() == input =>
             {
                 Pin::Recorded(recorded)
@@ -282,6 +277,14 @@ impl ReplayPlan {
             found.get_or_insert((agent.to_owned(), why));
         }
     }
+}
+
+/// Whether `recorded` is the step asked for: the same kind of step of the same agent and, for a
+/// tool call, of the same tool.
+fn same_step(recorded: &Span, kind: SpanKind, agent: &str, name: Option<&str>) -> bool {
+    recorded.kind == kind
+        && recorded.agent == agent
+        && (kind != SpanKind::ToolCall || name.is_none_or(|n| n == recorded.name))
 }
 
 /// Whether a recorded step has an answer a resume can reuse: it succeeded, or it is a tool call
