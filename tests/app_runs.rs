@@ -185,15 +185,17 @@ fn a_question_is_answered_in_its_window_and_the_run_goes_on() {
     window.wait_until("the question window to close", |w| !w.shows("Which colour?"));
 }
 
-#[test]
-fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
+/// A database `name` (in a new folder) seeded with the examples and `ASKER`, and an `agentloom
+/// --json run ask` process on it that has asked its question and waits for the answer.
+fn asked_by_another_process(
+    name: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, std::process::Child) {
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("asked.db");
+    let db = dir.path().join(name);
     let mut store = Store::open(&db).expect("store");
     agentloom::interchange::seed_examples(&mut store).expect("examples");
     agentloom::interchange::import_yaml(&mut store, ASKER).expect("import");
     drop(store);
-    // Another process runs the workflow and waits for the answer, before any window exists.
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
         .args(["--db", db.to_str().expect("path"), "--json", "run", "ask", "-i", "pick"])
         .stdout(std::process::Stdio::piped())
@@ -209,6 +211,13 @@ fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
         assert!(Instant::now() < deadline, "the CLI's run never asked");
         std::thread::sleep(Duration::from_millis(50));
     }
+    (dir, db, cli)
+}
+
+#[test]
+fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
+    // Another process runs the workflow and waits for the answer, before any window exists.
+    let (dir, db, cli) = asked_by_another_process("asked.db");
 
     let mut window = open_file(dir, db.clone(), Some("ask"));
     window.wait_until("the waiting question", |w| w.shows("Which colour?"));
@@ -284,28 +293,8 @@ fn past_runs_open_into_the_trace_compare_and_replay() {
 
 #[test]
 fn a_run_whose_process_was_killed_is_interrupted_and_resumed_from_the_runs_tab() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("killed.db");
-    let mut store = Store::open(&db).expect("store");
-    agentloom::interchange::seed_examples(&mut store).expect("examples");
-    agentloom::interchange::import_yaml(&mut store, ASKER).expect("import");
-    drop(store);
     // Another process runs the workflow, asks, and is killed before anyone answers.
-    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
-        .args(["--db", db.to_str().expect("path"), "run", "ask", "-i", "pick"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("agentloom run");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Store::open(&db)
-        .and_then(|s| s.read(|r| r.human_inputs(Some(HumanInputStatus::Pending))))
-        .expect("requests")
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the CLI's run never asked");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (dir, db, mut cli) = asked_by_another_process("killed.db");
     cli.kill().expect("kill -9");
     cli.wait().expect("wait");
 
