@@ -163,10 +163,7 @@ pub async fn cancel(
     id: Result<Path<i64>, PathRejection>,
 ) -> ApiResult<(StatusCode, Json<Cancelling>)> {
     let Path(id) = id?;
-    if state.engine().cancel(id) {
-        return Ok((StatusCode::ACCEPTED, Json(Cancelling { run_id: id, cancelling: true })));
-    }
-    if state.write("cancelling an interrupted run", move |w| w.cancel_interrupted_run(id)).await? {
+    if state.engine().cancel_or_drop(id).await?.is_some() {
         return Ok((StatusCode::ACCEPTED, Json(Cancelling { run_id: id, cancelling: true })));
     }
     let run = state.read(move |r| r.run(id)).await?;

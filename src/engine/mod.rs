@@ -75,6 +75,15 @@ pub struct RunOutcome {
     pub cost_usd: f64,
 }
 
+/// What cancelling a run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// It was going here and was asked to stop; it ends recorded as cancelled.
+    Stopping,
+    /// It was interrupted (going on nowhere) and is now recorded as cancelled.
+    Dropped,
+}
+
 /// Settings of an engine.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EngineConfig {
@@ -187,6 +196,17 @@ impl Engine {
     /// Asks the run `run_id` to stop, to be recorded as cancelled; returns whether it was running here.
     pub fn cancel(&self, run_id: i64) -> bool {
         self.running.stop(run_id, StopCause::Cancelled)
+    }
+
+    /// Cancels run `run_id` wherever it stands: one going here is asked to stop (`Stopping`), an
+    /// interrupted one, going on nowhere, is marked cancelled at once so that it is not resumed
+    /// (`Dropped`); `None` for any other run.
+    pub async fn cancel_or_drop(&self, run_id: i64) -> Result<Option<Cancelled>, EngineError> {
+        if self.cancel(run_id) {
+            return Ok(Some(Cancelled::Stopping));
+        }
+        let dropped = self.shared.writer.call(move |w| w.cancel_interrupted_run(run_id)).await?;
+        Ok(dropped.then_some(Cancelled::Dropped))
     }
 
     /// Stops every run going here because the process is stopping (SIGTERM, Ctrl-C): each is

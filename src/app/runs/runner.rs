@@ -11,7 +11,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tracing_subscriber::Registry;
 use tracing_subscriber::reload;
 
-use crate::engine::{DbLogLayer, Engine, EngineConfig, ReplayRequest, RunEvent, RunRequest};
+use crate::engine::{
+    Cancelled, DbLogLayer, Engine, EngineConfig, ReplayRequest, RunEvent, RunRequest,
+};
 use crate::model::{HumanInputStatus, RunOrigin};
 use crate::store::Store;
 
@@ -103,17 +105,13 @@ impl Runner {
 
     /// Asks run `run_id` to stop; an interrupted run (going on nowhere) is marked cancelled.
     pub fn cancel(&self, run_id: i64) {
-        if self.engine.cancel(run_id) {
-            return;
-        }
-        let (path, notify, wake) = (self.path.clone(), self.notify.clone(), self.wake.clone());
-        self.runtime.spawn_blocking(move || {
-            let cancelled = Store::open(&path).and_then(|mut store| {
-                store.write("cancelling an interrupted run", |w| w.cancel_interrupted_run(run_id))
-            });
-            let notice = match cancelled {
-                Ok(true) => Notice::Info(format!("Run {run_id} cancelled.")),
-                Ok(false) => Notice::Info(format!("Run {run_id} is not running here.")),
+        let (engine, notify, wake) = (self.engine.clone(), self.notify.clone(), self.wake.clone());
+        self.runtime.spawn(async move {
+            let notice = match engine.cancel_or_drop(run_id).await {
+                // Its events tell how it ends.
+                Ok(Some(Cancelled::Stopping)) => return,
+                Ok(Some(Cancelled::Dropped)) => Notice::Info(format!("Run {run_id} cancelled.")),
+                Ok(None) => Notice::Info(format!("Run {run_id} is not running here.")),
                 Err(error) => Notice::Error(format!("Run {run_id} was not cancelled: {error}")),
             };
             let _ = notify.send(notice);
