@@ -332,6 +332,7 @@ async fn died(server: &str, child: &mut Child, stderr: &StderrTail, context: Str
     let exited = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
     match exited {
         Ok(Ok(status)) => {
+            stderr.drained().await;
             let mut stderr = stderr.as_suffix();
             if stderr.contains("npx canceled due to missing packages") {
                 stderr.push_str(

@@ -6,9 +6,11 @@ use std::io::ErrorKind;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::watch;
 
 use super::error::McpError;
 use crate::model::McpServerSpec;
@@ -16,13 +18,33 @@ use crate::model::McpServerSpec;
 /// How much of a server's stderr is kept for error messages.
 const STDERR_TAIL_CHARS: usize = 4000;
 
-/// The last few thousand characters a server wrote to stderr.
-#[derive(Debug, Clone, Default)]
-pub struct StderrTail(Arc<Mutex<String>>);
+/// How long a diagnosis of a server that exited waits for the last of its stderr to be read.
+const STDERR_DRAIN_WAIT: Duration = Duration::from_secs(1);
+
+/// The last few thousand characters a server wrote to stderr, and whether its pipe has ended.
+#[derive(Debug, Clone)]
+pub struct StderrTail {
+    text: Arc<Mutex<String>>,
+    ended: watch::Receiver<bool>,
+}
 
 impl StderrTail {
+    /// A tail, and the sender that says when the pipe has ended.
+    fn new() -> (StderrTail, watch::Sender<bool>) {
+        let (ended_tx, ended) = watch::channel(false);
+        (StderrTail { text: Arc::default(), ended }, ended_tx)
+    }
+
+    /// Waits until the pipe has ended (every line written is in the tail), for at most a second:
+    /// a server that exited may have written its last words just before. A grandchild holding
+    /// the pipe open does not hold the diagnosis up for longer.
+    pub async fn drained(&self) {
+        let mut ended = self.ended.clone();
+        let _ = tokio::time::timeout(STDERR_DRAIN_WAIT, ended.wait_for(|ended| *ended)).await;
+    }
+
     fn push(&self, line: &str) {
-        if let Ok(mut tail) = self.0.lock() {
+        if let Ok(mut tail) = self.text.lock() {
             tail.push_str(line);
             tail.push('\n');
             if tail.len() > STDERR_TAIL_CHARS {
@@ -35,7 +57,7 @@ impl StderrTail {
 
     /// `"; the end of its stderr:\n..."`, or nothing when it wrote nothing.
     pub fn as_suffix(&self) -> String {
-        let tail = self.0.lock().map(|t| t.trim_end().to_owned()).unwrap_or_default();
+        let tail = self.text.lock().map(|t| t.trim_end().to_owned()).unwrap_or_default();
         if tail.is_empty() { String::new() } else { format!("; the end of its stderr:\n{tail}") }
     }
 }
@@ -97,7 +119,7 @@ pub fn spawn(spec: &McpServerSpec) -> Result<Spawned, McpError> {
     let (Some(stdout), Some(stdin)) = (child.stdout.take(), child.stdin.take()) else {
         return Err(McpError::Spawn { server, command: program, reason: "no stdio pipes".into() });
     };
-    let stderr = StderrTail::default();
+    let (stderr, ended) = StderrTail::new();
     if let Some(pipe) = child.stderr.take() {
         let tail = stderr.clone();
         tokio::spawn(async move {
@@ -105,7 +127,10 @@ pub fn spawn(spec: &McpServerSpec) -> Result<Spawned, McpError> {
             while let Ok(Some(line)) = lines.next_line().await {
                 tail.push(&line);
             }
+            let _ = ended.send(true);
         });
+    } else {
+        let _ = ended.send(true);
     }
     Ok(Spawned { stdout, stdin, child, stderr, group })
 }
