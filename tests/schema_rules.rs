@@ -1,5 +1,6 @@
 //! The schema enforces the model's rules by itself, for every writer of the file (sqlite3 too):
-//! the CHECK lists name exactly the model's words, and the link rules match the agent kinds.
+//! the reference tables and CHECK lists name exactly the model's words, a new word is one INSERT,
+//! and the link rules match the agent kinds.
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -41,31 +42,98 @@ fn words<T: Display>(all: &[T]) -> BTreeSet<String> {
     all.iter().map(ToString::to_string).collect()
 }
 
+/// The words of reference table `table`.
+fn reference_words(conn: &Connection, table: &str) -> BTreeSet<String> {
+    conn.prepare(&format!("SELECT name FROM {table}"))
+        .expect("reference table")
+        .query_map([], |r| r.get(0))
+        .expect("words")
+        .collect::<Result<_, _>>()
+        .expect("words")
+}
+
+/// The table and column that `table.column` refers to, by its foreign key.
+fn referenced(conn: &Connection, table: &str, column: &str) -> Option<(String, String)> {
+    conn.query_row(
+        "SELECT \"table\", \"to\" FROM pragma_foreign_key_list(?1) WHERE \"from\" = ?2",
+        [table, column],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .ok()
+}
+
+#[test]
+fn reference_tables_name_exactly_the_model_words() {
+    let (_dir, conn) = fresh();
+    let expectations: &[(&str, &str, &str, BTreeSet<String>)] = &[
+        ("agents", "agent_type", "agent_types", words(AgentKind::ALL)),
+        ("agent_link_rules", "agent_type", "agent_types", words(AgentKind::ALL)),
+        ("agent_links", "link_type", "link_types", words(LinkKind::ALL)),
+        ("agent_link_rules", "link_type", "link_types", words(LinkKind::ALL)),
+        ("llm_configs", "provider", "providers", words(ProviderKind::ALL)),
+        ("sessions", "status", "session_statuses", words(SessionStatus::ALL)),
+        ("runs", "status", "run_statuses", words(RunStatus::ALL)),
+        ("spans", "status", "run_statuses", words(RunStatus::ALL)),
+        ("spans", "kind", "span_kinds", words(SpanKind::ALL)),
+        ("human_input_requests", "status", "human_input_statuses", words(HumanInputStatus::ALL)),
+    ];
+    for (table, column, reference, expected) in expectations {
+        assert_eq!(
+            referenced(&conn, table, column),
+            Some((reference.to_string(), "name".to_owned())),
+            "{table}.{column} refers to {reference}"
+        );
+        assert_eq!(&reference_words(&conn, reference), expected, "{reference}");
+    }
+}
+
 #[test]
 fn check_lists_name_exactly_the_model_words() {
     let (_dir, conn) = fresh();
     let expectations: &[(&str, &str, BTreeSet<String>)] = &[
-        ("agents", "agent_type", words(AgentKind::ALL)),
-        ("agent_links", "link_type", words(LinkKind::ALL)),
-        ("llm_configs", "provider", words(ProviderKind::ALL)),
         ("agent_llm_overrides", "purpose", words(LlmPurpose::ALL)),
         ("mcp_servers", "transport", words(Transport::ALL)),
         ("mcp_servers", "origin", words(ServerOrigin::ALL)),
         ("mcp_servers", "written_by", words(Author::ALL)),
         ("llm_configs", "written_by", words(Author::ALL)),
-        ("sessions", "status", words(SessionStatus::ALL)),
-        ("runs", "status", words(RunStatus::ALL)),
         ("runs", "origin", words(RunOrigin::ALL)),
-        ("spans", "status", words(RunStatus::ALL)),
-        ("spans", "kind", words(SpanKind::ALL)),
         ("messages", "role", words(Role::ALL)),
         ("logs", "level", words(LogLevel::ALL)),
         ("human_input_requests", "source", words(HumanInputSource::ALL)),
-        ("human_input_requests", "status", words(HumanInputStatus::ALL)),
     ];
     for (table, column, expected) in expectations {
         assert_eq!(&check_list(&conn, table, column), expected, "{table}.{column}");
     }
+}
+
+#[test]
+fn a_new_word_is_one_insert_and_an_unknown_one_is_refused() {
+    let (_dir, conn) = fresh();
+    let unknown =
+        "INSERT INTO llm_configs (name, provider, model) VALUES ('m', 'mistral', 'small')";
+    assert!(conn.execute(unknown, []).is_err(), "a provider the schema does not know");
+    conn.execute("INSERT INTO providers (name, meaning) VALUES ('mistral', 'Mistral AI')", [])
+        .expect("a new provider");
+    conn.execute(unknown, []).expect("the new provider is accepted");
+    assert!(
+        conn.execute("DELETE FROM providers WHERE name = 'mistral'", []).is_err(),
+        "a word still in use cannot be removed"
+    );
+    conn.execute("INSERT INTO agent_types (name, meaning) VALUES ('critic', 'rates')", [])
+        .expect("a new agent type");
+    conn.execute("INSERT INTO link_types (name, meaning) VALUES ('critiques', 'rated')", [])
+        .expect("a new link type");
+    conn.execute("INSERT INTO agent_link_rules VALUES ('critic', 'critiques')", [])
+        .expect("its rule");
+    conn.execute_batch(
+        "INSERT INTO agents (name, agent_type) VALUES ('judge', 'critic'), ('draft', 'basic');
+         INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type) VALUES (1, 2, 'critiques');",
+    )
+    .expect("an agent of the new type with its new link");
+    assert!(
+        conn.execute("INSERT INTO agent_link_rules VALUES ('critic', 'no_such_link')", []).is_err(),
+        "a rule naming an unknown link type"
+    );
 }
 
 #[test]

@@ -203,6 +203,7 @@ const SHIPPED: &[(i64, u64)] = &[
     (4, 0xcf5d_bab3_8ab7_9fae),
     (5, 0xccf0_6fd5_f4f2_0cc2),
     (6, 0x5c87_065e_0911_9120),
+    (7, 0x5763_8cc6_9b60_0ccb),
 ];
 
 #[test]

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "approvals",
         sql: include_str!("../../migrations/0006_approvals.sql"),
     },
+    Migration {
+        version: 7,
+        name: "reference words",
+        sql: include_str!("../../migrations/0007_reference_words.sql"),
+    },
 ];
 
 /// The schema version this binary writes.
