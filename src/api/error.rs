@@ -75,7 +75,8 @@ impl From<StoreError> for ApiError {
             | StoreError::NotSqlite { .. }
             | StoreError::NotAgentLoom { .. }
             | StoreError::Io { .. }
-            | StoreError::Sqlite(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | StoreError::Sqlite(_)
+            | StoreError::Row(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, error.to_string())
     }

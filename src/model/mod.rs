@@ -48,7 +48,7 @@ pub use secret::{
 pub use settings::{check_link_properties, check_options, check_request_params};
 pub use string_enum::UnknownVariant;
 pub use text_limit::{DEFAULT_MAX_MESSAGE_BYTES, cut_part_to_limit, cut_to_limit};
-pub use timestamp::epoch_millis;
+pub use timestamp::{epoch_millis, format_epoch_millis};
 pub use validate::{
     GraphAgent, GraphLink, Problem, Severity, Subject, not_allowed_message, validate,
 };

@@ -24,6 +24,36 @@ pub fn epoch_millis(text: &str) -> Option<i64> {
     Some(seconds * 1_000 + millis)
 }
 
+/// The timestamp text (`YYYY-MM-DDTHH:MM:SS.fffZ`) of `millis` since the Unix epoch: the inverse
+/// of [`epoch_millis`].
+pub fn format_epoch_millis(millis: i64) -> String {
+    let (days, millis_of_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let seconds = millis_of_day / 1_000;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        seconds / 3_600,
+        seconds / 60 % 60,
+        seconds % 60,
+        millis_of_day % 1_000
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
@@ -37,7 +67,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::epoch_millis;
+    use super::{epoch_millis, format_epoch_millis};
 
     #[test]
     fn store_timestamps_read_back_as_epoch_milliseconds() {
@@ -45,6 +75,17 @@ mod tests {
         assert_eq!(epoch_millis("2000-03-01T00:00:00Z"), Some(951_868_800_000));
         assert_eq!(epoch_millis("2026-11-24T19:35:28.123Z"), Some(1_795_548_928_123));
         assert_eq!(epoch_millis("2026-11-24T19:35:28.5Z"), Some(1_795_548_928_500));
+    }
+
+    #[test]
+    fn formatting_is_the_inverse_of_reading() {
+        assert_eq!(format_epoch_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_epoch_millis(1_795_548_928_123), "2026-11-24T19:35:28.123Z");
+        assert_eq!(format_epoch_millis(951_868_799_999), "2000-02-29T23:59:59.999Z");
+        assert_eq!(format_epoch_millis(-1), "1969-12-31T23:59:59.999Z");
+        for millis in (-5_000_000_000_000i64..5_000_000_000_000).step_by(7_777_777_777) {
+            assert_eq!(epoch_millis(&format_epoch_millis(millis)), Some(millis), "{millis}");
+        }
     }
 
     #[test]

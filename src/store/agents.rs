@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json, json_opt, to_json, word};
+use super::convert::to_json;
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Agent, AgentMcpServer, AgentSpec, LlmOverride};
@@ -15,17 +15,17 @@ const SELECT: &str = "SELECT a.id, a.name, a.agent_type, a.description, a.instru
                       a.request_params, a.options, a.use_history, a.human_input, a.public, a.version, \
                       a.created_at, a.updated_at FROM agents a LEFT JOIN llm_configs c ON c.id = a.llm_config_id";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
+fn from_row(row: &Row<'_>) -> Result<Agent> {
     Ok(Agent {
         id: row.get(0)?,
         spec: AgentSpec {
             name: row.get(1)?,
-            kind: word(row, 2)?,
+            kind: row.word(2)?,
             description: row.get(3)?,
             instruction: row.get(4)?,
             llm: row.get(5)?,
-            request_params: json(row, 6)?,
-            options: json(row, 7)?,
+            request_params: row.json(6)?,
+            options: row.json(7)?,
             use_history: row.get(8)?,
             human_input: row.get(9)?,
             public: row.get(10)?,
@@ -41,7 +41,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
 impl Reader<'_> {
     /// Every agent, by name, with its overrides and MCP servers.
     pub fn agents(&self) -> Result<Vec<Agent>> {
-        let mut agents = self.all(&format!("{SELECT} ORDER BY a.name"), [], from_row)?;
+        let mut agents = self.all(&format!("{SELECT} ORDER BY a.name"), (), from_row)?;
         let mut overrides = self.overrides_by_agent(None)?;
         let mut servers = self.servers_by_agent(None)?;
         for agent in &mut agents {
@@ -81,7 +81,7 @@ impl Reader<'_> {
              JOIN llm_configs c ON c.id = o.llm_config_id
              WHERE ?1 IS NULL OR o.agent_id = ?1 ORDER BY o.agent_id, o.purpose",
             [only],
-            |row| Ok((row.get(0)?, LlmOverride { purpose: word(row, 1)?, llm: row.get(2)? })),
+            |row| Ok((row.get(0)?, LlmOverride { purpose: row.word(1)?, llm: row.get(2)? })),
         )?;
         Ok(group_by_agent(rows))
     }
@@ -94,7 +94,7 @@ impl Reader<'_> {
             [only],
             |row| {
                 let server =
-                    AgentMcpServer { server: row.get(1)?, allowed_tools: json_opt(row, 2)? };
+                    AgentMcpServer { server: row.get(1)?, allowed_tools: row.json_opt(2)? };
                 Ok((row.get(0)?, server))
             },
         )?;
@@ -158,7 +158,7 @@ impl Writer<'_> {
     /// the schema's; returns the row's id.
     pub(super) fn save_agent_row(&self, id: Option<i64>, spec: &AgentSpec) -> Result<i64> {
         let llm = spec.llm.as_deref().map(|name| self.llm_config_id(name)).transpose()?;
-        self.conn().execute(
+        self.insert(
             "INSERT INTO agents (id, name, agent_type, description, instruction, llm_config_id, request_params,
                                  options, use_history, human_input, public)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -166,7 +166,7 @@ impl Writer<'_> {
                  description = excluded.description, instruction = excluded.instruction,
                  llm_config_id = excluded.llm_config_id, request_params = excluded.request_params,
                  options = excluded.options, use_history = excluded.use_history,
-                 human_input = excluded.human_input, public = excluded.public",
+                 human_input = excluded.human_input, public = excluded.public RETURNING id",
             params![
                 id,
                 spec.name,
@@ -180,8 +180,7 @@ impl Writer<'_> {
                 spec.human_input,
                 spec.public,
             ],
-        )?;
-        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
+        )
     }
 
     fn refuse_kind_change(&self, current: &Agent, spec: &AgentSpec) -> Result<()> {
@@ -220,14 +219,14 @@ impl Writer<'_> {
             .iter()
             .filter(|o| !overrides.iter().any(|n| n.purpose == o.purpose))
         {
-            self.conn().execute(
+            self.exec(
                 "DELETE FROM agent_llm_overrides WHERE agent_id = ?1 AND purpose = ?2",
                 params![current.id, old.purpose.as_str()],
             )?;
         }
         for new in overrides.iter().filter(|n| !current.llm_overrides.contains(n)) {
             let config = self.llm_config_id(&new.llm)?;
-            self.conn().execute(
+            self.exec(
                 "INSERT INTO agent_llm_overrides (agent_id, purpose, llm_config_id) VALUES (?1, ?2, ?3)
                  ON CONFLICT (agent_id, purpose) DO UPDATE SET llm_config_id = excluded.llm_config_id",
                 params![current.id, new.purpose.as_str(), config],
@@ -243,7 +242,7 @@ impl Writer<'_> {
             current.mcp_servers.iter().filter(|o| !servers.iter().any(|n| n.server == o.server))
         {
             let server = self.mcp_server_id(&old.server)?;
-            self.conn().execute(
+            self.exec(
                 "DELETE FROM agent_mcp_servers WHERE agent_id = ?1 AND mcp_server_id = ?2",
                 params![current.id, server],
             )?;
@@ -251,7 +250,7 @@ impl Writer<'_> {
         for new in servers.iter().filter(|n| !current.mcp_servers.contains(n)) {
             let server = self.mcp_server_id(&new.server)?;
             let allowed = new.allowed_tools.as_ref().map(to_json).transpose()?;
-            self.conn().execute(
+            self.exec(
                 "INSERT INTO agent_mcp_servers (agent_id, mcp_server_id, allowed_tools) VALUES (?1, ?2, ?3)
                  ON CONFLICT (agent_id, mcp_server_id) DO UPDATE SET allowed_tools = excluded.allowed_tools",
                 params![current.id, server, allowed],
@@ -290,12 +289,12 @@ impl Writer<'_> {
             [id],
             |row| row.get(0),
         )?;
-        self.conn().execute("DELETE FROM workflows WHERE root_agent_id = ?1", [id])?;
-        let links = self.conn().execute(
+        self.exec("DELETE FROM workflows WHERE root_agent_id = ?1", [id])?;
+        let links = self.exec(
             "DELETE FROM agent_links WHERE parent_agent_id = ?1 OR child_agent_id = ?1",
             [id],
         )?;
-        self.conn().execute("DELETE FROM agents WHERE id = ?1", [id])?;
+        self.exec("DELETE FROM agents WHERE id = ?1", [id])?;
         Ok(AgentDeletion { links, workflows })
     }
 }

@@ -35,31 +35,17 @@ impl Reader<'_> {
         Ok(validate(&agents, &links))
     }
 
-    /// What SQLite's `integrity_check` and `foreign_key_check` find, one line per problem.
+    /// What the database's own checks of its storage and references find (SQLite's
+    /// `integrity_check` and `foreign_key_check`), one line per problem.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        let integrity: Vec<String> = self.all("PRAGMA integrity_check", [], |row| row.get(0))?;
-        let mut problems: Vec<String> = integrity
-            .into_iter()
-            .filter(|line| line != "ok")
-            .map(|l| format!("integrity: {l}"))
-            .collect();
-        problems.extend(self.all("PRAGMA foreign_key_check", [], |row| {
-            Ok(format!(
-                "foreign key: {} row {} refers to a missing {} row",
-                row.get::<_, String>(0)?,
-                row.get::<_, Option<i64>>(1)?.map_or_else(|| "?".to_owned(), |id| id.to_string()),
-                row.get::<_, String>(2)?,
-            ))
-        })?);
-        Ok(problems)
+        self.db.integrity_problems()
     }
 
     /// How many of each thing the database holds.
     pub fn counts(&self) -> Result<Counts> {
         let count = |table: &str| -> Result<i64> {
-            Ok(self
-                .conn()
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?)
+            let sql = format!("SELECT count(*) FROM {table}");
+            Ok(self.first(&sql, (), |row| row.get(0))?.unwrap_or(0))
         };
         Ok(Counts {
             agents: count("agents")?,

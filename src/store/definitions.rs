@@ -135,7 +135,7 @@ impl Writer<'_> {
             for agent in &set.agents {
                 for stale in self.links_of(&agent.spec.name)? {
                     if !agent.links.iter().any(|l| l.is(&stale)) {
-                        self.conn().execute("DELETE FROM agent_links WHERE id = ?1", [stale.id])?;
+                        self.exec("DELETE FROM agent_links WHERE id = ?1", [stale.id])?;
                         let name = format!("{} -{}-> {}", stale.parent, stale.kind, stale.child);
                         report.record("link", name, Outcome::Removed);
                     }

@@ -47,6 +47,9 @@ pub enum StoreError {
 
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+
+    #[error("a stored row does not read back: {0}")]
+    Row(String),
 }
 
 /// The store's result type.
@@ -94,6 +97,18 @@ impl StoreError {
         }
     }
 
+    /// Whether the database refused a write for breaking a unique index.
+    pub(super) fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+            if failure.code == rusqlite::ErrorCode::ConstraintViolation)
+    }
+
+    /// Whether another connection held the lock for longer than this one waits.
+    pub(super) fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+            if failure.code == rusqlite::ErrorCode::DatabaseBusy)
+    }
+
     /// An invalid-input error built from several messages about one subject.
     pub fn invalid(subject: &str, messages: &[String]) -> StoreError {
         match messages {
@@ -117,9 +132,10 @@ mod tests {
         let path = dir.path().join("full.db");
         let mut store = Store::open(&path).expect("open");
         // SQLite answers SQLITE_FULL when a file may not grow, as when the disk is full.
+        let conn = store.db.as_sqlite().expect("a file");
         let pages: i64 =
-            store.conn.pragma_query_value(None, "page_count", |row| row.get(0)).expect("pages");
-        store.conn.pragma_update(None, "max_page_count", pages).expect("cap the file");
+            conn.pragma_query_value(None, "page_count", |row| row.get(0)).expect("pages");
+        conn.pragma_update(None, "max_page_count", pages).expect("cap the file");
         let note = NewLog {
             level: LogLevel::Info,
             target: "test".into(),

@@ -1,10 +1,9 @@
 //! Definition versions: the snapshots the schema's triggers append on every change, read back.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 use serde::Serialize;
 
 use super::Reader;
-use super::convert::json;
 use super::error::Result;
 
 /// One recorded version of a definition.
@@ -23,14 +22,14 @@ pub struct HistoryEntry {
     pub changed_at: String,
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
+fn from_row(row: &Row<'_>) -> Result<HistoryEntry> {
     Ok(HistoryEntry {
         revision: row.get(0)?,
         entity: row.get(1)?,
         entity_id: row.get(2)?,
         version: row.get(3)?,
         operation: row.get(4)?,
-        row: json(row, 5)?,
+        row: row.json(5)?,
         changed_at: row.get(6)?,
     })
 }
@@ -51,10 +50,10 @@ pub struct DesignStamp {
 impl Reader<'_> {
     /// The fingerprint of the definitions and layout as they are now.
     pub fn design_stamp(&self) -> Result<DesignStamp> {
-        let sql = "SELECT (SELECT ifnull(max(revision), 0) FROM definition_history), count(*),
+        let sql = "SELECT (SELECT coalesce(max(revision), 0) FROM definition_history), count(*),
                           total((x + 1.5) * (agent_id + 0.37) + (y + 2.5) * (agent_id + workflow_id * 0.61 + 0.71))
                    FROM canvas_nodes";
-        let stamp = self.first(sql, [], |row| {
+        let stamp = self.first(sql, (), |row| {
             Ok(DesignStamp { revision: row.get(0)?, nodes: row.get(1)?, positions: row.get(2)? })
         })?;
         Ok(stamp.unwrap_or_default())
@@ -62,8 +61,8 @@ impl Reader<'_> {
 
     /// The revision of the latest definition change (0 before any): what a run starting now runs.
     pub fn current_revision(&self) -> Result<i64> {
-        let sql = "SELECT ifnull(max(revision), 0) FROM definition_history";
-        Ok(self.first(sql, [], |row| row.get(0))?.unwrap_or(0))
+        let sql = "SELECT coalesce(max(revision), 0) FROM definition_history";
+        Ok(self.first(sql, (), |row| row.get(0))?.unwrap_or(0))
     }
 
     /// Every recorded version of one definition, oldest first.

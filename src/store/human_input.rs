@@ -1,8 +1,7 @@
 //! Human-input request rows: questions for the user, and their answers.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json_opt, word};
 use super::error::{Result, StoreError};
 use super::{Reader, Writer};
 use crate::model::{HumanInputRequest, HumanInputSource, HumanInputStatus};
@@ -11,18 +10,18 @@ const SELECT: &str = "SELECT h.id, h.run_id, h.span_id, h.session_id, a.name, h.
                       h.response_schema, h.answer, h.status, h.created_at, h.answered_at \
                       FROM human_input_requests h LEFT JOIN agents a ON a.id = h.agent_id";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<HumanInputRequest> {
+fn from_row(row: &Row<'_>) -> Result<HumanInputRequest> {
     Ok(HumanInputRequest {
         id: row.get(0)?,
         run_id: row.get(1)?,
         span_id: row.get(2)?,
         session_id: row.get(3)?,
         agent: row.get(4)?,
-        source: word(row, 5)?,
+        source: row.word(5)?,
         prompt: row.get(6)?,
-        response_schema: json_opt(row, 7)?,
-        answer: json_opt(row, 8)?,
-        status: word(row, 9)?,
+        response_schema: row.json_opt(7)?,
+        answer: row.json_opt(8)?,
+        status: row.word(9)?,
         created_at: row.get(10)?,
         answered_at: row.get(11)?,
     })
@@ -63,9 +62,9 @@ impl Writer<'_> {
             None => None,
         };
         let schema = request.response_schema.as_ref().map(serde_json::Value::to_string);
-        self.conn().execute(
+        self.insert(
             "INSERT INTO human_input_requests (run_id, span_id, session_id, agent_id, source, prompt, response_schema)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
             params![
                 request.run_id,
                 request.span_id,
@@ -75,8 +74,7 @@ impl Writer<'_> {
                 request.prompt,
                 schema
             ],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        )
     }
 
     /// Answers (or declines, or cancels) a pending request. Refused when it is no longer pending.
@@ -104,9 +102,9 @@ impl Writer<'_> {
                 "human-input request {id}: an answer goes with the status answered, and only with it"
             )));
         }
-        self.conn().execute(
+        self.exec(
             "UPDATE human_input_requests SET status = ?2, answer = ?3,
-                    answered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                    answered_at = now_utc()
              WHERE id = ?1",
             params![id, status.as_str(), answer.map(serde_json::Value::to_string)],
         )?;

@@ -1,7 +1,7 @@
 //! The edit journal: what the desktop app did and how to undo it, kept in the file so that undo
 //! and redo survive a restart. The store keeps the edits as opaque JSON; the app gives them meaning.
 
-use rusqlite::params;
+use super::db::{Row, params};
 
 use super::error::Result;
 use super::{Reader, Writer};
@@ -17,24 +17,24 @@ pub struct JournalEntry {
 
 const SELECT: &str = "SELECT id, label, forward, inverse FROM edit_journal";
 
-fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JournalEntry> {
+fn from_row(row: &Row<'_>) -> Result<JournalEntry> {
     Ok(JournalEntry {
         id: row.get(0)?,
         label: row.get(1)?,
-        forward: super::convert::json(row, 2)?,
-        inverse: super::convert::json(row, 3)?,
+        forward: row.json(2)?,
+        inverse: row.json(3)?,
     })
 }
 
 impl Reader<'_> {
     /// The latest edit that is done: what undo would undo.
     pub fn last_done_edit(&self) -> Result<Option<JournalEntry>> {
-        self.first(&format!("{SELECT} WHERE undone = 0 ORDER BY id DESC LIMIT 1"), [], from_row)
+        self.first(&format!("{SELECT} WHERE NOT undone ORDER BY id DESC LIMIT 1"), (), from_row)
     }
 
     /// The earliest undone edit: what redo would redo.
     pub fn first_undone_edit(&self) -> Result<Option<JournalEntry>> {
-        self.first(&format!("{SELECT} WHERE undone = 1 ORDER BY id LIMIT 1"), [], from_row)
+        self.first(&format!("{SELECT} WHERE undone ORDER BY id LIMIT 1"), (), from_row)
     }
 }
 
@@ -46,8 +46,8 @@ impl Writer<'_> {
         forward: &serde_json::Value,
         inverse: &serde_json::Value,
     ) -> Result<()> {
-        self.conn().execute("DELETE FROM edit_journal WHERE undone = 1", [])?;
-        self.conn().execute(
+        self.exec("DELETE FROM edit_journal WHERE undone", ())?;
+        self.exec(
             "INSERT INTO edit_journal (label, forward, inverse) VALUES (?1, ?2, ?3)",
             params![label, forward.to_string(), inverse.to_string()],
         )?;
@@ -56,8 +56,7 @@ impl Writer<'_> {
 
     /// Marks edit `id` undone (or done again).
     pub fn mark_edit(&self, id: i64, undone: bool) -> Result<()> {
-        self.conn()
-            .execute("UPDATE edit_journal SET undone = ?2 WHERE id = ?1", params![id, undone])?;
+        self.exec("UPDATE edit_journal SET undone = ?2 WHERE id = ?1", params![id, undone])?;
         Ok(())
     }
 }

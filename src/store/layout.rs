@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
+use super::db::params;
 
 use super::error::Result;
 use super::{Reader, Writer};
@@ -32,7 +32,7 @@ impl Writer<'_> {
     ) -> Result<()> {
         let workflow_id = self.workflow(workflow)?.id;
         let agent_id = self.agent_id(agent)?;
-        self.conn().execute(
+        self.exec(
             "INSERT INTO canvas_nodes (workflow_id, agent_id, x, y) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (workflow_id, agent_id) DO UPDATE SET x = excluded.x, y = excluded.y",
             params![workflow_id, agent_id, position.x, position.y],
@@ -44,7 +44,7 @@ impl Writer<'_> {
     pub fn remove_node(&self, workflow: &str, agent: &str) -> Result<()> {
         let workflow_id = self.workflow(workflow)?.id;
         let agent_id = self.agent_id(agent)?;
-        self.conn().execute(
+        self.exec(
             "DELETE FROM canvas_nodes WHERE workflow_id = ?1 AND agent_id = ?2",
             params![workflow_id, agent_id],
         )?;
@@ -58,7 +58,7 @@ impl Writer<'_> {
         positions: &BTreeMap<String, NodePosition>,
     ) -> Result<()> {
         let workflow_id = self.workflow(workflow)?.id;
-        self.conn().execute("DELETE FROM canvas_nodes WHERE workflow_id = ?1", [workflow_id])?;
+        self.exec("DELETE FROM canvas_nodes WHERE workflow_id = ?1", [workflow_id])?;
         for (agent, position) in positions {
             self.set_node_position(workflow, agent, *position)?;
         }

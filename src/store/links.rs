@@ -1,8 +1,8 @@
 //! Link rows between agents: read, create (refusing what the parent's kind cannot have or a cycle), update and delete.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json, to_json, word};
+use super::convert::to_json;
 use super::error::{Result, StoreError};
 use super::{Outcome, Reader, Writer};
 use crate::model::{JsonObject, Link, LinkKind, check_link_properties, not_allowed_message};
@@ -13,14 +13,14 @@ const SELECT: &str = "SELECT l.id, p.name, c.name, l.link_type, l.sequence_order
 
 const ORDER: &str = "ORDER BY p.name, l.link_type, l.sequence_order, c.name";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Link> {
+fn from_row(row: &Row<'_>) -> Result<Link> {
     Ok(Link {
         id: row.get(0)?,
         parent: row.get(1)?,
         child: row.get(2)?,
-        kind: word(row, 3)?,
+        kind: row.word(3)?,
         sequence_order: row.get(4)?,
-        properties: json(row, 5)?,
+        properties: row.json(5)?,
         version: row.get(6)?,
         created_at: row.get(7)?,
         updated_at: row.get(8)?,
@@ -39,7 +39,7 @@ pub struct LinkSelector<'a> {
 impl Reader<'_> {
     /// Every link, by parent, kind, order and child.
     pub fn links(&self) -> Result<Vec<Link>> {
-        self.all(&format!("{SELECT} {ORDER}"), [], from_row)
+        self.all(&format!("{SELECT} {ORDER}"), (), from_row)
     }
 
     /// The links from the agent called `parent` to its children.
@@ -139,12 +139,11 @@ impl Writer<'_> {
         order: Option<i64>,
         properties: &JsonObject,
     ) -> Result<i64> {
-        self.conn().execute(
+        self.insert(
             "INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type, sequence_order, properties)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![parent, child, kind.as_str(), order, to_json(properties)?],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        )
     }
 
     /// Changes the order and properties of the link `id`.
@@ -158,7 +157,7 @@ impl Writer<'_> {
             .first("SELECT version FROM agent_links WHERE id = ?1", [id], |row| row.get(0))?
             .ok_or_else(|| StoreError::NotFound { what: "link", name: format!("#{id}") })?;
         self.refuse_new_conflicts(|| {
-            self.conn().execute(
+            self.exec(
                 "UPDATE agent_links SET sequence_order = ?2, properties = ?3 WHERE id = ?1",
                 params![id, order, to_json(properties)?],
             )?;
@@ -170,15 +169,16 @@ impl Writer<'_> {
     /// Deletes the link `selector` picks.
     pub fn delete_link(&self, selector: &LinkSelector<'_>) -> Result<Link> {
         let link = self.link(selector)?;
-        self.conn().execute("DELETE FROM agent_links WHERE id = ?1", [link.id])?;
+        self.exec("DELETE FROM agent_links WHERE id = ?1", [link.id])?;
         Ok(link)
     }
 
     fn next_order(&self, parent: i64, kind: LinkKind) -> Result<i64> {
-        Ok(self.conn().query_row(
-            "SELECT ifnull(max(sequence_order) + 1, 1) FROM agent_links WHERE parent_agent_id = ?1 AND link_type = ?2",
+        let next = self.first(
+            "SELECT coalesce(max(sequence_order) + 1, 1) FROM agent_links WHERE parent_agent_id = ?1 AND link_type = ?2",
             params![parent, kind.as_str()],
             |row| row.get(0),
-        )?)
+        )?;
+        Ok(next.unwrap_or(1))
     }
 }

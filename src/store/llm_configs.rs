@@ -1,8 +1,8 @@
 //! LLM config rows: read, create, update, upsert, trust (locally only) and delete (refused while agents or servers use one).
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json, to_json, word, word_opt};
+use super::convert::to_json;
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Author, LlmConfig, LlmConfigSpec};
@@ -13,21 +13,21 @@ const SELECT: &str = "SELECT id, name, provider, model, base_url, api_key_ref, r
                       provider_options, input_price_per_mtok, output_price_per_mtok, version, \
                       created_at, updated_at, written_by, trusted_binding FROM llm_configs";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<LlmConfig> {
+fn from_row(row: &Row<'_>) -> Result<LlmConfig> {
     Ok(LlmConfig {
         id: row.get(0)?,
         spec: LlmConfigSpec {
             name: row.get(1)?,
-            provider: word(row, 2)?,
+            provider: row.word(2)?,
             model: row.get(3)?,
             base_url: row.get(4)?,
-            api_key_ref: word_opt(row, 5)?,
-            request_params: json(row, 6)?,
-            provider_options: json(row, 7)?,
+            api_key_ref: row.word_opt(5)?,
+            request_params: row.json(6)?,
+            provider_options: row.json(7)?,
             input_price_per_mtok: row.get(8)?,
             output_price_per_mtok: row.get(9)?,
         },
-        written_by: word(row, 13)?,
+        written_by: row.word(13)?,
         trusted_binding: row.get(14)?,
         version: row.get(10)?,
         created_at: row.get(11)?,
@@ -38,7 +38,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LlmConfig> {
 impl Reader<'_> {
     /// Every LLM config, by name.
     pub fn llm_configs(&self) -> Result<Vec<LlmConfig>> {
-        self.all(&format!("{SELECT} ORDER BY name"), [], from_row)
+        self.all(&format!("{SELECT} ORDER BY name"), (), from_row)
     }
 
     /// The LLM config called `name`, if there is one.
@@ -111,7 +111,7 @@ impl Writer<'_> {
                 "{WHAT} \"{name}\" has no key reference; only configs that send a secret need approval"
             )));
         }
-        self.conn().execute(
+        self.exec(
             "UPDATE llm_configs SET trusted_binding = ?2 WHERE id = ?1",
             params![config.id, config.spec.binding_fingerprint()],
         )?;
@@ -126,7 +126,7 @@ impl Writer<'_> {
             let name = name.to_owned();
             return Err(StoreError::InUse { what: WHAT, name, users, cascadable: false });
         }
-        self.conn().execute("DELETE FROM llm_configs WHERE id = ?1", [id])?;
+        self.exec("DELETE FROM llm_configs WHERE id = ?1", [id])?;
         Ok(())
     }
 
@@ -137,7 +137,7 @@ impl Writer<'_> {
         spec: &LlmConfigSpec,
         author: Author,
     ) -> Result<i64> {
-        self.conn().execute(
+        self.insert(
             "INSERT INTO llm_configs (id, name, provider, model, base_url, api_key_ref, request_params,
                                       provider_options, input_price_per_mtok, output_price_per_mtok,
                                       written_by)
@@ -147,7 +147,7 @@ impl Writer<'_> {
                  request_params = excluded.request_params, provider_options = excluded.provider_options,
                  input_price_per_mtok = excluded.input_price_per_mtok,
                  output_price_per_mtok = excluded.output_price_per_mtok,
-                 written_by = excluded.written_by",
+                 written_by = excluded.written_by RETURNING id",
             params![
                 id,
                 spec.name,
@@ -161,7 +161,6 @@ impl Writer<'_> {
                 spec.output_price_per_mtok,
                 author.as_str(),
             ],
-        )?;
-        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
+        )
     }
 }

@@ -1,8 +1,7 @@
 //! Log rows: structured records tied to the session, run, span and agent they concern.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json_opt, word};
 use super::error::Result;
 use super::{Reader, Writer};
 use crate::model::{LogLevel, LogRecord};
@@ -10,14 +9,14 @@ use crate::model::{LogLevel, LogRecord};
 const SELECT: &str = "SELECT l.id, l.at, l.level, l.target, l.message, l.data, l.session_id, l.run_id, \
                       l.span_id, a.name FROM logs l LEFT JOIN agents a ON a.id = l.agent_id";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<LogRecord> {
+fn from_row(row: &Row<'_>) -> Result<LogRecord> {
     Ok(LogRecord {
         id: row.get(0)?,
         at: row.get(1)?,
-        level: word(row, 2)?,
+        level: row.word(2)?,
         target: row.get(3)?,
         message: row.get(4)?,
-        data: json_opt(row, 5)?,
+        data: row.json_opt(5)?,
         session_id: row.get(6)?,
         run_id: row.get(7)?,
         span_id: row.get(8)?,
@@ -68,9 +67,8 @@ impl Writer<'_> {
     /// Writes one log record.
     pub fn write_log(&self, log: &NewLog) -> Result<()> {
         let agent = match &log.agent {
-            Some(name) => self.first("SELECT id FROM agents WHERE name = ?1", [name], |row| {
-                row.get::<_, i64>(0)
-            })?,
+            Some(name) => self
+                .first("SELECT id FROM agents WHERE name = ?1", [name], |row| row.get::<i64>(0))?,
             None => None,
         };
         let data = log.data.as_ref().map(serde_json::Value::to_string);

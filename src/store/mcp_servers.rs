@@ -1,8 +1,8 @@
 //! MCP server rows: read, create, update, upsert, trust (locally only) and delete (refused while agents use one).
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json, to_json, word};
+use super::convert::to_json;
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Author, McpServer, McpServerSpec, ServerOrigin, Transport};
@@ -14,24 +14,24 @@ const SELECT: &str = "SELECT s.id, s.name, s.transport, s.command, s.args, s.env
                       s.version, s.created_at, s.updated_at, s.written_by \
                       FROM mcp_servers s LEFT JOIN llm_configs c ON c.id = s.sampling_llm_config_id";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<McpServer> {
+fn from_row(row: &Row<'_>) -> Result<McpServer> {
     Ok(McpServer {
         id: row.get(0)?,
         spec: McpServerSpec {
             name: row.get(1)?,
-            transport: word(row, 2)?,
+            transport: row.word(2)?,
             command: row.get(3)?,
-            args: json(row, 4)?,
-            env: json(row, 5)?,
+            args: row.json(4)?,
+            env: row.json(5)?,
             cwd: row.get(6)?,
             url: row.get(7)?,
-            headers: json(row, 8)?,
-            root_paths: json(row, 9)?,
+            headers: row.json(8)?,
+            root_paths: row.json(9)?,
             sampling_llm: row.get(10)?,
             init_timeout_secs: row.get(11)?,
         },
-        origin: word(row, 12)?,
-        written_by: word(row, 17)?,
+        origin: row.word(12)?,
+        written_by: row.word(17)?,
         trusted_launch: row.get(13)?,
         version: row.get(14)?,
         created_at: row.get(15)?,
@@ -42,7 +42,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<McpServer> {
 impl Reader<'_> {
     /// Every MCP server, by name.
     pub fn mcp_servers(&self) -> Result<Vec<McpServer>> {
-        self.all(&format!("{SELECT} ORDER BY s.name"), [], from_row)
+        self.all(&format!("{SELECT} ORDER BY s.name"), (), from_row)
     }
 
     /// The MCP server called `name`, if there is one.
@@ -113,7 +113,7 @@ impl Writer<'_> {
                 server.spec.transport
             )));
         }
-        self.conn().execute(
+        self.exec(
             "UPDATE mcp_servers SET trusted_launch = ?2 WHERE id = ?1",
             params![server.id, server.spec.trust_fingerprint()],
         )?;
@@ -135,8 +135,8 @@ impl Writer<'_> {
             let name = name.to_owned();
             return Err(StoreError::InUse { what: WHAT, name, users, cascadable: true });
         }
-        self.conn().execute("DELETE FROM agent_mcp_servers WHERE mcp_server_id = ?1", [id])?;
-        self.conn().execute("DELETE FROM mcp_servers WHERE id = ?1", [id])?;
+        self.exec("DELETE FROM agent_mcp_servers WHERE mcp_server_id = ?1", [id])?;
+        self.exec("DELETE FROM mcp_servers WHERE id = ?1", [id])?;
         Ok(agents)
     }
 
@@ -149,7 +149,7 @@ impl Writer<'_> {
         author: Author,
     ) -> Result<i64> {
         let sampling = self.sampling_config_id(spec)?;
-        self.conn().execute(
+        self.insert(
             "INSERT INTO mcp_servers (id, name, transport, command, args, env, cwd, url, headers, root_paths,
                                       sampling_llm_config_id, init_timeout_secs, origin, written_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -158,7 +158,7 @@ impl Writer<'_> {
                  url = excluded.url, headers = excluded.headers, root_paths = excluded.root_paths,
                  sampling_llm_config_id = excluded.sampling_llm_config_id,
                  init_timeout_secs = excluded.init_timeout_secs, origin = excluded.origin,
-                 written_by = excluded.written_by",
+                 written_by = excluded.written_by RETURNING id",
             params![
                 id,
                 spec.name,
@@ -175,8 +175,7 @@ impl Writer<'_> {
                 origin.as_str(),
                 author.as_str(),
             ],
-        )?;
-        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
+        )
     }
 
     fn sampling_config_id(&self, spec: &McpServerSpec) -> Result<Option<i64>> {

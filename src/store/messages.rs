@@ -1,8 +1,8 @@
 //! Message rows: a session's history, in sequence.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json, to_json, word};
+use super::convert::to_json;
 use super::error::Result;
 use super::{Reader, Writer};
 use crate::model::{ContentPart, Message, Role};
@@ -11,7 +11,7 @@ const SELECT: &str = "SELECT m.id, m.session_id, m.sequence_number, m.run_id, m.
                       m.content, m.model, m.input_tokens, m.output_tokens, m.latency_ms, m.tool_call_id, \
                       m.tool_name, m.created_at FROM messages m LEFT JOIN agents a ON a.id = m.agent_id";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+fn from_row(row: &Row<'_>) -> Result<Message> {
     Ok(Message {
         id: row.get(0)?,
         session_id: row.get(1)?,
@@ -19,8 +19,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         run_id: row.get(3)?,
         span_id: row.get(4)?,
         agent: row.get(5)?,
-        role: word(row, 6)?,
-        content: json(row, 7)?,
+        role: row.word(6)?,
+        content: row.json(7)?,
         model: row.get(8)?,
         input_tokens: row.get(9)?,
         output_tokens: row.get(10)?,
@@ -90,16 +90,15 @@ impl Writer<'_> {
     /// Appends a message at the end of its session; returns its id.
     pub fn append_message(&self, message: &NewMessage) -> Result<i64> {
         let agent = match &message.agent {
-            Some(name) => self.first("SELECT id FROM agents WHERE name = ?1", [name], |row| {
-                row.get::<_, i64>(0)
-            })?,
+            Some(name) => self
+                .first("SELECT id FROM agents WHERE name = ?1", [name], |row| row.get::<i64>(0))?,
             None => None,
         };
-        self.exec(
+        self.insert(
             "INSERT INTO messages (session_id, sequence_number, run_id, span_id, agent_id, role, content, model,
                                    input_tokens, output_tokens, latency_ms, tool_call_id, tool_name)
-             VALUES (?1, (SELECT ifnull(max(sequence_number) + 1, 0) FROM messages WHERE session_id = ?1),
-                     ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, (SELECT coalesce(max(sequence_number) + 1, 0) FROM messages WHERE session_id = ?1),
+                     ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
             params![
                 message.session_id,
                 message.run_id,
@@ -114,7 +113,6 @@ impl Writer<'_> {
                 message.tool_call_id,
                 message.tool_name,
             ],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        )
     }
 }

@@ -4,6 +4,7 @@
 mod agents;
 mod checks;
 mod convert;
+mod db;
 mod definitions;
 mod definitions_at;
 mod error;
@@ -30,9 +31,8 @@ mod workflows;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior};
-
 use crate::model::Author;
+use db::{Db, Params, Row, TxMode};
 
 pub use agents::AgentDeletion;
 pub use checks::Counts;
@@ -64,7 +64,7 @@ pub enum Outcome {
 
 /// One AgentLoom database: a connection and where it came from.
 pub struct Store {
-    conn: Connection,
+    db: Db,
     path: PathBuf,
     read_only: bool,
 }
@@ -76,7 +76,7 @@ impl Store {
     /// `interrupted` (see [`Store::recover_abandoned_runs`]).
     pub fn open(path: &Path) -> Result<Store> {
         let (conn, read_only) = open::open_file(path)?;
-        let mut store = Store { conn, path: path.to_owned(), read_only };
+        let mut store = Store { db: Db::sqlite(conn)?, path: path.to_owned(), read_only };
         store.recover_abandoned_runs()?;
         Ok(store)
     }
@@ -89,13 +89,12 @@ impl Store {
     /// A number that changes whenever another connection (another process, sqlite3) commits
     /// to the file; watchers poll it to notice outside edits.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "data_version", |row| row.get(0))?)
+        self.db.data_version()
     }
 
     /// Folds the write-ahead log back into the file (as far as readers allow) and truncates it.
     pub fn checkpoint(&self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
+        self.db.checkpoint()
     }
 
     /// Whether the file is read-only, so that every write is refused.
@@ -105,8 +104,8 @@ impl Store {
 
     /// Runs `f` on a consistent snapshot of the database.
     pub fn read<T>(&self, f: impl FnOnce(&Reader<'_>) -> Result<T>) -> Result<T> {
-        let tx = self.conn.unchecked_transaction()?;
-        let result = f(&Reader { tx: &tx });
+        let tx = self.db.begin(TxMode::Read)?;
+        let result = f(&Reader { db: &self.db });
         // A read transaction has nothing to keep: dropping it rolls back.
         drop(tx);
         result
@@ -135,8 +134,8 @@ impl Store {
             return Err(StoreError::ReadOnly { path: self.path.clone(), action });
         }
         let written = (|| {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = f(&Writer { reader: Reader { tx: &tx }, author })?;
+            let tx = self.db.begin(TxMode::Write)?;
+            let value = f(&Writer { reader: Reader { db: &self.db }, author })?;
             tx.commit()?;
             Ok(value)
         })();
@@ -148,14 +147,14 @@ impl Writer<'_> {
     /// Runs `f` inside a savepoint: when it fails, its changes are undone and the rest of the
     /// transaction goes on.
     pub fn within_savepoint<T>(&self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
-        self.conn().execute_batch("SAVEPOINT step")?;
+        self.db.batch("SAVEPOINT step")?;
         match f(self) {
             Ok(value) => {
-                self.conn().execute_batch("RELEASE step")?;
+                self.db.batch("RELEASE step")?;
                 Ok(value)
             }
             Err(error) => {
-                self.conn().execute_batch("ROLLBACK TO step; RELEASE step")?;
+                self.db.batch("ROLLBACK TO step; RELEASE step")?;
                 Err(error)
             }
         }
@@ -183,14 +182,16 @@ impl Writer<'_> {
     /// triggers bump `version` only when a defining column changes).
     fn outcome_of_update(&self, table: &str, id: i64, version: i64) -> Result<Outcome> {
         let sql = format!("SELECT version FROM {table} WHERE id = ?1");
-        let now: i64 = self.conn().query_row(&sql, [id], |row| row.get(0))?;
+        let now: i64 = self
+            .first(&sql, [id], |row| row.get(0))?
+            .ok_or_else(|| StoreError::NotFound { what: "row", name: format!("{table} {id}") })?;
         Ok(if now == version { Outcome::Unchanged } else { Outcome::Updated })
     }
 }
 
 /// Typed queries inside a transaction.
 pub struct Reader<'t> {
-    tx: &'t Transaction<'t>,
+    db: &'t Db,
 }
 
 /// Typed changes inside a write transaction; every query of [`Reader`] too.
@@ -209,13 +210,14 @@ impl<'t> Deref for Writer<'t> {
 }
 
 impl Reader<'_> {
-    fn conn(&self) -> &Connection {
-        self.tx
+    /// Runs `sql` (an insert, update or delete); returns how many rows it changed.
+    fn exec(&self, sql: &str, params: impl Params) -> Result<usize> {
+        self.db.exec(sql, params)
     }
 
-    /// Runs `sql` (an insert or update) through the statement cache: hot writes compile once.
-    fn exec(&self, sql: &str, params: impl Params) -> Result<usize> {
-        Ok(self.conn().prepare_cached(sql)?.execute(params)?)
+    /// Runs `sql`, an insert ending in `RETURNING id`; returns the new row's id.
+    fn insert(&self, sql: &str, params: impl Params) -> Result<i64> {
+        self.db.insert(sql, params)
     }
 
     /// Every row `sql` returns, each turned into a `T` by `map`.
@@ -223,11 +225,9 @@ impl Reader<'_> {
         &self,
         sql: &str,
         params: impl Params,
-        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+        map: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
-        let mut statement = self.conn().prepare_cached(sql)?;
-        let rows = statement.query_map(params, map)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.db.all(sql, params, map)
     }
 
     /// The first row `sql` returns, if any, turned into a `T` by `map`.
@@ -235,9 +235,9 @@ impl Reader<'_> {
         &self,
         sql: &str,
         params: impl Params,
-        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+        map: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<Option<T>> {
-        Ok(self.conn().query_row(sql, params, map).optional()?)
+        self.db.first(sql, params, map)
     }
 
     /// The id of the row of `table` called `name`; `what` names the table for the error.

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use rusqlite::params;
+use super::db::params;
 
-use super::error::{Result, StoreError};
+use super::error::Result;
 use super::process::{Liveness, ProcessIdentity};
 use super::{Reader, Store, Writer};
 
@@ -24,7 +24,7 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 
 /// SQL for the instant `OWNER_LEASE` from now, as the stored timestamps are written.
 fn lease_expiry_sql(lease: Duration) -> String {
-    format!("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{:.3} seconds')", lease.as_secs_f64())
+    format!("now_utc_plus({:.3})", lease.as_secs_f64())
 }
 
 /// An owner row as read back.
@@ -66,9 +66,9 @@ impl Reader<'_> {
     fn owners(&self) -> Result<Vec<OwnerRow>> {
         self.all(
             "SELECT id, host, pid, process_start, program,
-                    lease_expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                    lease_expires_at < now_utc()
              FROM run_owners ORDER BY id",
-            [],
+            (),
             |row| {
                 Ok(OwnerRow {
                     id: OwnerId(row.get(0)?),
@@ -91,8 +91,7 @@ impl Reader<'_> {
             return Ok(true);
         }
         let ownerless = self.first(
-            "SELECT 1 FROM runs WHERE status IN ('running', 'waiting') AND owner_id IS NULL LIMIT 1",
-            [],
+            "SELECT 1 FROM runs WHERE status IN ('running', 'waiting') AND owner_id IS NULL LIMIT 1", (),
             |_| Ok(()),
         )?;
         Ok(ownerless.is_some())
@@ -104,18 +103,17 @@ impl Writer<'_> {
     pub fn register_owner(&self, me: &ProcessIdentity, program: &str) -> Result<OwnerId> {
         let sql = format!(
             "INSERT INTO run_owners (host, pid, process_start, program, lease_expires_at)
-             VALUES (?1, ?2, ?3, ?4, {})",
+             VALUES (?1, ?2, ?3, ?4, {}) RETURNING id",
             lease_expiry_sql(OWNER_LEASE)
         );
-        self.exec(&sql, params![me.host, me.pid, me.start, program])?;
-        Ok(OwnerId(self.conn().last_insert_rowid()))
+        Ok(OwnerId(self.insert(&sql, params![me.host, me.pid, me.start, program])?))
     }
 
     /// Renews `owner`'s lease; `false` when its row is gone: another process took it for dead
     /// and interrupted its runs, which this owner must then stop.
     pub fn renew_owner(&self, owner: OwnerId) -> Result<bool> {
         let sql = format!(
-            "UPDATE run_owners SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+            "UPDATE run_owners SET heartbeat_at = now_utc(),
                                    lease_expires_at = {} WHERE id = ?1",
             lease_expiry_sql(OWNER_LEASE)
         );
@@ -149,7 +147,7 @@ impl Writer<'_> {
         }
         let ownerless: Vec<i64> = self.all(
             "SELECT id FROM runs WHERE status IN ('running', 'waiting') AND owner_id IS NULL",
-            [],
+            (),
             |row| row.get(0),
         )?;
         for run in ownerless {
@@ -165,7 +163,7 @@ impl Writer<'_> {
         let changed = self.exec(
             &format!(
                 "UPDATE runs SET status = 'interrupted', error = ?2, owner_id = NULL,
-                        ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {}
+                        ended_at = now_utc(), {}
                  WHERE id = ?1 AND status IN ('queued', 'running', 'waiting')",
                 super::sessions::RUN_TOTALS
             ),
@@ -175,9 +173,9 @@ impl Writer<'_> {
             return Ok(());
         }
         self.exec(
-            "UPDATE spans SET status = 'interrupted', error = ifnull(error, ?2),
-                    ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                    duration_ms = max(0, CAST((julianday('now') - julianday(started_at)) * 86400000 AS INTEGER))
+            "UPDATE spans SET status = 'interrupted', error = coalesce(error, ?2),
+                    ended_at = now_utc(),
+                    duration_ms = millis_since(started_at)
              WHERE run_id = ?1 AND status IN ('queued', 'running', 'waiting')",
             params![run, why],
         )?;
@@ -208,11 +206,7 @@ impl Store {
         }
         match self.write("marking interrupted runs", |w| w.recover_abandoned_runs()) {
             // Another process holds the write lock for long: it will do this itself.
-            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _)))
-                if error.code == rusqlite::ErrorCode::DatabaseBusy =>
-            {
-                Ok(Vec::new())
-            }
+            Err(error) if error.is_busy() => Ok(Vec::new()),
             other => other,
         }
     }

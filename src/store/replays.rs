@@ -2,7 +2,7 @@
 //! replay runs in (with the source session's variables), the link from a replay to its source, and
 //! the conversation an agent had before a given run.
 
-use rusqlite::params;
+use super::db::params;
 
 use super::error::{Result, StoreError};
 use super::owners::OwnerId;
@@ -38,7 +38,7 @@ impl Reader<'_> {
         self.run(run)?;
         let sql = "SELECT replay_of_run_id, replay_from_span_id FROM runs WHERE id = ?1";
         let found = self.first(sql, [run], |row| {
-            Ok((row.get::<_, Option<i64>>(0)?, row.get::<_, Option<i64>>(1)?))
+            Ok((row.get::<Option<i64>>(0)?, row.get::<Option<i64>>(1)?))
         })?;
         Ok(found
             .and_then(|(of, from)| of.map(|run_id| ReplaySource { run_id, from_span_id: from })))
@@ -53,9 +53,9 @@ impl Reader<'_> {
         run: i64,
     ) -> Result<Vec<Message>> {
         let before = self.first(
-            "SELECT ifnull(min(sequence_number), 9223372036854775807) FROM messages WHERE run_id = ?1",
+            "SELECT coalesce(min(sequence_number), 9223372036854775807) FROM messages WHERE run_id = ?1",
             [run],
-            |row| row.get::<_, i64>(0),
+            |row| row.get::<i64>(0),
         )?;
         let messages = self.agent_history(session, agent, None)?;
         Ok(messages.into_iter().filter(|m| Some(m.sequence_number) < before).collect())
@@ -67,12 +67,11 @@ impl Writer<'_> {
     /// variables, but none of its messages, so that replaying never adds to the source's conversation.
     pub fn create_replay_session(&self, source: i64, title: &str) -> Result<i64> {
         self.session(source)?;
-        self.exec(
+        self.insert(
             "INSERT INTO sessions (workflow_id, agent_id, title, variables)
-             SELECT workflow_id, agent_id, ?2, variables FROM sessions WHERE id = ?1",
+             SELECT workflow_id, agent_id, ?2, variables FROM sessions WHERE id = ?1 RETURNING id",
             params![source, title],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        )
     }
 
     /// Records a replay of run `source` in `session`, running: the same target and input, linked
@@ -90,23 +89,21 @@ impl Writer<'_> {
         self.session(session)?;
         self.run(source)?;
         if let Some(span) = from {
-            let owner = self.first("SELECT run_id FROM spans WHERE id = ?1", [span], |row| {
-                row.get::<_, i64>(0)
-            })?;
+            let owner = self
+                .first("SELECT run_id FROM spans WHERE id = ?1", [span], |row| row.get::<i64>(0))?;
             if owner != Some(source) {
                 return Err(StoreError::Invalid(format!(
                     "span {span} is not a step of run {source}"
                 )));
             }
         }
-        self.exec(
+        self.insert(
             "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
                                status, origin, replay_of_run_id, replay_from_span_id, owner_id, started_at)
              SELECT ?1, workflow_id, agent_id, target_name, ?4, input, 'running', ?5, id, ?3, ?6,
-                    strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             FROM runs WHERE id = ?2",
+                    now_utc()
+             FROM runs WHERE id = ?2 RETURNING id",
             params![session, source, from, revision, origin.as_str(), owner.0],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        )
     }
 }

@@ -1,8 +1,7 @@
 //! Session and run rows: where conversations and executions are recorded.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json, word};
 use super::error::{Result, StoreError};
 use super::owners::OwnerId;
 use super::{Reader, Writer};
@@ -17,20 +16,20 @@ const SELECT_RUN: &str = "SELECT r.id, r.session_id, w.name, r.target_name, r.de
                           r.output_tokens, r.cost_usd, r.created_at, r.started_at, r.ended_at \
                           FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id";
 
-fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+fn session_from_row(row: &Row<'_>) -> Result<Session> {
     Ok(Session {
         id: row.get(0)?,
         workflow: row.get(1)?,
         agent: row.get(2)?,
         title: row.get(3)?,
-        variables: json(row, 4)?,
-        status: word(row, 5)?,
+        variables: row.json(4)?,
+        status: row.word(5)?,
         started_at: row.get(6)?,
         ended_at: row.get(7)?,
     })
 }
 
-fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
+fn run_from_row(row: &Row<'_>) -> Result<Run> {
     Ok(Run {
         id: row.get(0)?,
         session_id: row.get(1)?,
@@ -39,9 +38,9 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
         definition_revision: row.get(4)?,
         input: row.get(5)?,
         output: row.get(6)?,
-        status: word(row, 7)?,
+        status: row.word(7)?,
         error: row.get(8)?,
-        origin: word(row, 9)?,
+        origin: row.word(9)?,
         replay_of_run_id: row.get(10)?,
         input_tokens: row.get(11)?,
         output_tokens: row.get(12)?,
@@ -54,11 +53,11 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
 
 /// SQL assignments setting a run's tokens and cost (run `?1`) to the sums over its model calls.
 pub(super) const RUN_TOTALS: &str = "\
-    input_tokens = (SELECT ifnull(sum(input_tokens), 0) FROM spans
+    input_tokens = (SELECT coalesce(sum(input_tokens), 0) FROM spans
                     WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
-    output_tokens = (SELECT ifnull(sum(output_tokens), 0) FROM spans
+    output_tokens = (SELECT coalesce(sum(output_tokens), 0) FROM spans
                      WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling')),
-    cost_usd = (SELECT ifnull(sum(cost_usd), 0) FROM spans
+    cost_usd = (SELECT coalesce(sum(cost_usd), 0) FROM spans
                 WHERE run_id = ?1 AND kind IN ('llm_call', 'sampling'))";
 
 /// What a run is of: a workflow (through its root agent) or an agent on its own.
@@ -120,11 +119,10 @@ impl Writer<'_> {
             None => None,
         };
         let agent = self.agent_id(&target.agent)?;
-        self.exec(
-            "INSERT INTO sessions (workflow_id, agent_id, title) VALUES (?1, ?2, ?3)",
+        self.insert(
+            "INSERT INTO sessions (workflow_id, agent_id, title) VALUES (?1, ?2, ?3) RETURNING id",
             params![workflow, agent, title],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        )
     }
 
     /// Records a new run of `target` in `session`, at the current definition revision, running
@@ -145,14 +143,13 @@ impl Writer<'_> {
         let agent = self.agent_id(&target.agent)?;
         let name = target.workflow.as_deref().unwrap_or(&target.agent);
         let revision = self.current_revision()?;
-        let inserted = self.exec(
+        let inserted = self.insert(
             "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
                                status, origin, owner_id, started_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, now_utc()) RETURNING id",
             params![session, workflow, agent, name, revision, input, origin.as_str(), owner.0],
         );
-        self.refuse_second_turn(session, inserted)?;
-        Ok(self.conn().last_insert_rowid())
+        self.refuse_second_turn(session, inserted)
     }
 
     /// Takes the interrupted run `run` up again under `owner`, as its next attempt: running, its
@@ -191,17 +188,12 @@ impl Writer<'_> {
     }
 
     /// Turns the unique index that keeps one turn per session going into an error naming the turn.
-    fn refuse_second_turn(&self, session: i64, written: Result<usize>) -> Result<()> {
+    fn refuse_second_turn<T>(&self, session: i64, written: Result<T>) -> Result<T> {
         let error = match written {
-            Ok(_) => return Ok(()),
-            Err(error) => error,
+            Ok(value) => return Ok(value),
+            Err(error) if error.is_unique_violation() => error,
+            Err(error) => return Err(error),
         };
-        let StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) = &error else {
-            return Err(error);
-        };
-        if failure.code != rusqlite::ErrorCode::ConstraintViolation {
-            return Err(error);
-        }
         let going: Option<i64> = self.first(
             "SELECT id FROM runs WHERE session_id = ?1 AND status IN ('running', 'waiting')",
             [session],
@@ -236,7 +228,7 @@ impl Writer<'_> {
         let changed = self.exec(
             &format!(
                 "UPDATE runs SET status = ?2, output = ?3, error = ?4, owner_id = NULL,
-                        ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {RUN_TOTALS}
+                        ended_at = now_utc(), {RUN_TOTALS}
                  WHERE id = ?1 AND owner_id = ?5 AND status IN ('running', 'waiting')"
             ),
             params![run, status.as_str(), output, error, owner.0],

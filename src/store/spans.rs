@@ -1,8 +1,8 @@
 //! Span rows: the steps of a run, as a tree.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
-use super::convert::{json, to_json, word};
+use super::convert::to_json;
 use super::error::Result;
 use super::{Reader, Writer};
 use crate::model::{JsonObject, RunStatus, Span, SpanKind};
@@ -11,20 +11,20 @@ const SELECT: &str = "SELECT id, run_id, parent_span_id, agent_name, kind, name,
                       output, error, attributes, input_tokens, output_tokens, cost_usd, started_at, \
                       ended_at, duration_ms FROM spans";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Span> {
+fn from_row(row: &Row<'_>) -> Result<Span> {
     Ok(Span {
         id: row.get(0)?,
         run_id: row.get(1)?,
         parent_span_id: row.get(2)?,
         agent: row.get(3)?,
-        kind: word(row, 4)?,
+        kind: row.word(4)?,
         name: row.get(5)?,
         position: row.get(6)?,
-        status: word(row, 7)?,
+        status: row.word(7)?,
         input: row.get(8)?,
         output: row.get(9)?,
         error: row.get(10)?,
-        attributes: json(row, 11)?,
+        attributes: row.json(11)?,
         input_tokens: row.get(12)?,
         output_tokens: row.get(13)?,
         cost_usd: row.get(14)?,
@@ -70,14 +70,14 @@ impl Writer<'_> {
     /// Records a span that starts now, running, after its siblings.
     pub fn create_span(&self, span: &NewSpan) -> Result<i64> {
         let agent = self.first("SELECT id FROM agents WHERE name = ?1", [&span.agent], |row| {
-            row.get::<_, i64>(0)
+            row.get::<i64>(0)
         })?;
-        self.exec(
+        self.insert(
             "INSERT INTO spans (run_id, parent_span_id, agent_id, agent_name, kind, name, position, status, input,
                                 attributes, started_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6,
                      (SELECT count(*) FROM spans WHERE run_id = ?1 AND parent_span_id IS ?2),
-                     'running', ?7, ?8, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                     'running', ?7, ?8, now_utc()) RETURNING id",
             params![
                 span.run_id,
                 span.parent_span_id,
@@ -88,8 +88,7 @@ impl Writer<'_> {
                 span.input,
                 to_json(&span.attributes)?,
             ],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        )
     }
 
     /// Moves a span that is still going to `status` (running or waiting).
@@ -106,7 +105,7 @@ impl Writer<'_> {
         self.exec(
             "UPDATE spans SET status = ?2, output = ?3, error = ?4, attributes = json_patch(attributes, ?5),
                     input_tokens = ?6, output_tokens = ?7, cost_usd = ?8, duration_ms = ?9,
-                    ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                    ended_at = now_utc()
              WHERE id = ?1",
             params![
                 span,

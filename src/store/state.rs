@@ -1,8 +1,7 @@
 //! Agent state rows: persistent key → JSON values per agent, across sessions or within one.
 
-use rusqlite::params;
+use super::db::params;
 
-use super::convert::json;
 use super::error::{Result, StoreError};
 use super::{Reader, Writer};
 
@@ -18,7 +17,7 @@ impl Reader<'_> {
         self.first(
             "SELECT state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS ?2 AND state_key = ?3",
             params![agent, session, key],
-            |row| json(row, 0),
+            |row| row.json(0),
         )
     }
 
@@ -32,7 +31,7 @@ impl Reader<'_> {
         self.all(
             "SELECT state_key, state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS ?2 ORDER BY state_key",
             params![agent, session],
-            |row| Ok((row.get(0)?, json(row, 1)?)),
+            |row| Ok((row.get(0)?, row.json(1)?)),
         )
     }
 }
@@ -50,10 +49,10 @@ impl Writer<'_> {
             return Err(StoreError::Invalid("a state key cannot be empty".into()));
         }
         let agent = self.agent_id(agent)?;
-        self.conn().execute(
+        self.exec(
             "INSERT INTO agent_state (agent_id, session_id, state_key, state_value) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (agent_id, ifnull(session_id, 0), state_key)
-             DO UPDATE SET state_value = excluded.state_value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+             DO UPDATE SET state_value = excluded.state_value, updated_at = now_utc()",
             params![agent, session, key, value.to_string()],
         )?;
         Ok(())

@@ -1,6 +1,6 @@
 //! Workflow rows: read, create, update, upsert and delete.
 
-use rusqlite::{Row, params};
+use super::db::{Row, params};
 
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
@@ -11,7 +11,7 @@ const WHAT: &str = "workflow";
 const SELECT: &str = "SELECT w.id, w.name, w.description, a.name, w.webhook_url, w.version, \
                       w.created_at, w.updated_at FROM workflows w JOIN agents a ON a.id = w.root_agent_id";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Workflow> {
+fn from_row(row: &Row<'_>) -> Result<Workflow> {
     Ok(Workflow {
         id: row.get(0)?,
         spec: WorkflowSpec {
@@ -29,7 +29,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Workflow> {
 impl Reader<'_> {
     /// Every workflow, by name.
     pub fn workflows(&self) -> Result<Vec<Workflow>> {
-        self.all(&format!("{SELECT} ORDER BY w.name"), [], from_row)
+        self.all(&format!("{SELECT} ORDER BY w.name"), (), from_row)
     }
 
     /// The workflow called `name`, if there is one.
@@ -76,19 +76,18 @@ impl Writer<'_> {
     /// Deletes the workflow called `name` and its canvas layout; its agents stay.
     pub fn delete_workflow(&self, name: &str) -> Result<()> {
         let workflow = self.workflow(name)?;
-        self.conn().execute("DELETE FROM workflows WHERE id = ?1", [workflow.id])?;
+        self.exec("DELETE FROM workflows WHERE id = ?1", [workflow.id])?;
         Ok(())
     }
 
     /// Inserts `spec` as a new row (`id` None) or writes it over row `id`; returns the row's id.
     fn save_workflow_row(&self, id: Option<i64>, spec: &WorkflowSpec) -> Result<i64> {
         let root = self.agent_id(&spec.root)?;
-        self.conn().execute(
+        self.insert(
             "INSERT INTO workflows (id, name, description, root_agent_id, webhook_url) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-                 root_agent_id = excluded.root_agent_id, webhook_url = excluded.webhook_url",
+                 root_agent_id = excluded.root_agent_id, webhook_url = excluded.webhook_url RETURNING id",
             params![id, spec.name, spec.description, root, spec.webhook_url],
-        )?;
-        Ok(id.unwrap_or_else(|| self.conn().last_insert_rowid()))
+        )
     }
 }
