@@ -34,7 +34,7 @@ fn quiet_on_closed_pipe() {
 
 /// With no subcommand, the desktop app opens (on `--db`, else the last file, else the default one).
 #[cfg(feature = "gui")]
-fn open_window(db: Option<std::path::PathBuf>) -> ExitCode {
+fn open_window(db: Option<agentloom::store::Location>) -> ExitCode {
     let opened =
         agentloom::cli::default_db_path().and_then(|default| agentloom::app::run(db, default));
     match opened {

@@ -76,6 +76,7 @@ impl From<StoreError> for ApiError {
             | StoreError::NotAgentLoom { .. }
             | StoreError::Io { .. }
             | StoreError::Sqlite(_)
+            | StoreError::Postgres { .. }
             | StoreError::Row(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, error.to_string())

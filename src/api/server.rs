@@ -2,9 +2,9 @@
 //! and origin checks and the token check on every request, the request body limit, JSON answers
 //! for unknown routes, a time limit on reading request headers, and a graceful stop.
 
+use crate::store::Location;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,8 +37,8 @@ const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 /// How to run the service.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The database file (the engine given to [`Server::bind`] must be on the same one).
-    pub db: PathBuf,
+    /// The database (the engine given to [`Server::bind`] must be on the same one).
+    pub db: Location,
     pub bind: SocketAddr,
     /// When set, every request must carry `Authorization: Bearer <token>`.
     pub token: Option<String>,
@@ -51,9 +51,9 @@ pub struct ServeOptions {
 
 impl ServeOptions {
     /// Options for the database at `db`, listening on `bind`, with no token.
-    pub fn new(db: PathBuf, bind: SocketAddr) -> ServeOptions {
+    pub fn new(db: impl Into<Location>, bind: SocketAddr) -> ServeOptions {
         ServeOptions {
-            db,
+            db: db.into(),
             bind,
             token: None,
             body_limit: DEFAULT_BODY_LIMIT,

@@ -2,14 +2,13 @@
 //! never runs on the async runtime), the sessions with a turn going, and the webhook sender.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::error::{ApiError, ApiResult};
 use super::webhook::Webhooks;
 use crate::engine::Engine;
 use crate::model::Author;
-use crate::store::{Reader, Store, StoreError, Writer};
+use crate::store::{Location, Reader, Store, StoreError, Writer};
 
 /// How many idle connections the service keeps open; more are opened while requests need them.
 const IDLE_STORES: usize = 4;
@@ -21,7 +20,7 @@ pub struct AppState {
 }
 
 struct Inner {
-    db: PathBuf,
+    db: Location,
     engine: Engine,
     idle: Mutex<Vec<Store>>,
     busy_sessions: Mutex<HashSet<i64>>,
@@ -32,9 +31,14 @@ struct Inner {
 
 impl AppState {
     /// The state of a service on the database at `db`, running with `engine`.
-    pub fn new(db: &Path, engine: Engine, webhooks: Webhooks, token_required: bool) -> AppState {
+    pub fn new(
+        db: &Location,
+        engine: Engine,
+        webhooks: Webhooks,
+        token_required: bool,
+    ) -> AppState {
         let inner = Inner {
-            db: db.to_owned(),
+            db: db.clone(),
             engine,
             idle: Mutex::new(Vec::new()),
             busy_sessions: Mutex::new(HashSet::new()),
@@ -93,7 +97,7 @@ impl AppState {
         let idle = self.inner.idle.lock().ok().and_then(|mut idle| idle.pop());
         match idle {
             Some(store) => Ok(store),
-            None => Store::open(&self.inner.db),
+            None => Store::connect(&self.inner.db),
         }
     }
 

@@ -15,7 +15,7 @@ mod snapshot;
 mod visible;
 mod worker;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use canvas::{Canvas, Viewer};
@@ -24,7 +24,7 @@ use inspector::Inspector;
 use snapshot::Snapshot;
 use worker::Worker;
 
-use crate::store::{DesignStamp, Store};
+use crate::store::{DesignStamp, Location, Store};
 
 /// How often the window looks for writes by other processes.
 const POLL: Duration = Duration::from_millis(250);
@@ -39,7 +39,7 @@ struct Remembered {
 const REMEMBERED: &str = "agentloom";
 
 /// Opens the window on `db` (or, when `None`, on the file open at the last launch, else `default_db`).
-pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
+pub fn run(db: Option<Location>, default_db: PathBuf) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let handle = runtime.handle().clone();
@@ -60,8 +60,9 @@ pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
         Box::new(move |creation| {
             let remembered: Remembered =
                 creation.storage.and_then(|s| eframe::get_value(s, REMEMBERED)).unwrap_or_default();
-            let path = db.or(remembered.db.filter(|p| p.exists())).unwrap_or(default_db);
-            let app = AgentLoomApp::open(&creation.egui_ctx, handle, path, remembered.workflow)?;
+            let last_file = remembered.db.filter(|p| p.exists()).map(Location::File);
+            let db = db.or(last_file).unwrap_or(Location::File(default_db));
+            let app = AgentLoomApp::open(&creation.egui_ctx, handle, db, remembered.workflow)?;
             Ok(Box::new(app))
         }),
     )
@@ -74,7 +75,7 @@ pub fn run(db: Option<PathBuf>, default_db: PathBuf) -> anyhow::Result<()> {
 
 /// The window's state: connections, the current view, and what the user is doing.
 pub struct AgentLoomApp {
-    path: PathBuf,
+    db: Location,
     store: Store,
     worker: Worker,
     snapshot: Snapshot,
@@ -118,25 +119,26 @@ impl AgentLoomApp {
     pub fn open(
         ctx: &egui::Context,
         runtime: tokio::runtime::Handle,
-        path: PathBuf,
+        db: impl Into<Location>,
         workflow: Option<String>,
     ) -> anyhow::Result<AgentLoomApp> {
-        let mut store = Store::open(&path)?;
+        let db = db.into();
+        let mut store = Store::connect(&db)?;
         if store.read(|r| r.counts())?.workflows == 0 && !store.is_read_only() {
             crate::interchange::seed_examples(&mut store)?;
         }
         let wake = ctx.clone();
-        let worker = Worker::start(&path, move || wake.request_repaint())?;
+        let worker = Worker::start(&db, move || wake.request_repaint())?;
         let snapshot = Snapshot::load(&store, workflow.as_deref())?;
         let workflow = snapshot.workflow.as_ref().map(|w| w.spec.name.clone());
         Ok(AgentLoomApp {
-            runs: runs::Runs::open(&path, runtime.clone(), ctx),
+            runs: runs::Runs::open(&db, runtime.clone(), ctx),
             data_version: store.data_version()?,
             data_changed: false,
             design: store.read(|r| r.design_stamp())?,
             canvas: Canvas::build(&snapshot),
             snapshot,
-            path,
+            db,
             store,
             worker,
             last_poll: Instant::now(),
@@ -265,7 +267,8 @@ impl eframe::App for AgentLoomApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         let remembered =
-            Remembered { db: Some(self.path.clone()), workflow: self.workflow.clone() };
+            // A server's URL is not kept: it may hold a password.
+            Remembered { db: self.db.file().map(Path::to_owned), workflow: self.workflow.clone() };
         eframe::set_value(storage, REMEMBERED, &remembered);
     }
 

@@ -8,15 +8,20 @@ use super::AgentLoomApp;
 use super::canvas::kind_color;
 use super::edits::Edit;
 use crate::model::{AgentKind, NodePosition, Subject};
+use crate::store::Location;
 
 pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("AgentLoom");
             ui.separator();
-            let file =
-                app.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-            ui.label(RichText::new(file).monospace()).on_hover_text(app.path.display().to_string());
+            let shown = match &app.db {
+                Location::File(path) => {
+                    path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+                }
+                Location::Postgres(url) => url.to_string(),
+            };
+            ui.label(RichText::new(shown).monospace()).on_hover_text(app.db.to_string());
             let open =
                 ui.button("Open…").on_hover_text("Open or create another database file").clicked();
             if open

@@ -218,10 +218,10 @@ fn test(app: &mut AgentLoomApp, spec: LlmConfigSpec, ctx: egui::Context) {
 fn test_mcp(app: &mut AgentLoomApp, name: String, ctx: egui::Context) {
     app.settings.last_test = Some(format!("Connecting to {name}…"));
     let results = app.settings.test_results.0.clone();
-    let path = app.path.clone();
+    let db = app.db.clone();
     app.runtime.spawn(async move {
         let read = tokio::task::spawn_blocking(move || {
-            crate::store::Store::open(&path).and_then(|store| store.read(|r| r.mcp_server(&name)))
+            crate::store::Store::connect(&db).and_then(|store| store.read(|r| r.mcp_server(&name)))
         });
         let outcome = match read.await {
             Err(error) => format!("✖ {error}"),

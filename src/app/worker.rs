@@ -1,12 +1,11 @@
 //! The worker thread that owns the window's write connection: edits go in over a channel, their
 //! outcomes come back, and the window is asked to repaint. The UI thread never waits on SQLite writes.
 
-use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
 use super::edits::{Edit, apply};
-use crate::store::Store;
+use crate::store::{Location, Store};
 
 /// What became of an edit.
 pub type Outcome = Result<String, String>;
@@ -20,10 +19,10 @@ pub struct Worker {
 impl Worker {
     /// Starts a worker on its own connection to `path`; `wake` is called after each edit.
     pub fn start(
-        path: &Path,
+        db: &Location,
         wake: impl Fn() + Send + 'static,
     ) -> Result<Worker, crate::store::StoreError> {
-        let mut store = Store::open(path)?;
+        let mut store = Store::connect(db)?;
         let (edits, inbox) = channel::<Edit>();
         let (outbox, outcomes) = channel::<Outcome>();
         thread::Builder::new()

@@ -39,20 +39,20 @@ pub(super) fn seed_examples(store: &mut Store) -> anyhow::Result<Vec<String>> {
 }
 
 fn init(globals: &Globals, empty: bool) -> anyhow::Result<ExitCode> {
-    let path = globals.db_path()?;
-    let existed = path.exists();
-    let mut store = Store::open(&path)?;
+    let db = globals.db()?;
+    let existed = super::exists(&db);
+    let mut store = Store::connect(&db)?;
     let seeded = if empty { Vec::new() } else { seed_examples(&mut store)? };
     if globals.json {
         return print_json(&serde_json::json!({
-            "path": path,
+            "path": db.to_string(),
             "created": !existed,
             "schema_version": SCHEMA_VERSION,
             "seeded_workflows": seeded,
         }));
     }
     let verb = if existed { "Opened" } else { "Created" };
-    println!("{verb} {} (schema {SCHEMA_VERSION}).", path.display());
+    println!("{verb} {db} (schema {SCHEMA_VERSION}).");
     match seeded.len() {
         0 => {}
         n => println!("Seeded {n} example workflows: {}.", seeded.join(", ")),
@@ -106,22 +106,22 @@ fn check(globals: &Globals) -> anyhow::Result<ExitCode> {
 
 /// What `agentloom` with no subcommand prints: the database, what it holds, what to try next.
 pub(super) fn overview(globals: &Globals) -> anyhow::Result<ExitCode> {
-    let path = globals.db_path()?;
-    let existed = path.exists();
+    let db = globals.db()?;
+    let existed = super::exists(&db);
     // Like the app's first launch: a database created here starts with the examples.
     let store = globals.open_seeding(true)?;
     let (counts, workflows, agents) =
         store.read(|r| Ok((r.counts()?, r.workflows()?, r.agents()?)))?;
     if globals.json {
         return print_json(&serde_json::json!({
-            "path": path,
+            "path": db.to_string(),
             "schema_version": SCHEMA_VERSION,
             "counts": counts,
             "workflows": workflows,
         }));
     }
     let created = if existed { "" } else { ", created just now" };
-    println!("AgentLoom database: {} (schema {SCHEMA_VERSION}{created})", path.display());
+    println!("AgentLoom database: {db} (schema {SCHEMA_VERSION}{created})");
     println!(
         "Holds {} workflows, {} agents, {} links, {} LLM configs, {} MCP servers, {} sessions, {} runs.",
         counts.workflows,

@@ -24,15 +24,15 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::store::Store;
+use crate::store::{Location, Store};
 
 /// Design, run and inspect multi-agent LLM workflows; one SQLite file holds everything.
 #[derive(Debug, Parser)]
 #[command(name = "agentloom", version = version_line(), about, long_about = None)]
 pub struct Cli {
-    /// The database file [default: the platform data directory, e.g. ~/.local/share/agentloom/agentloom.db]
-    #[arg(long, global = true, env = "AGENTLOOM_DB", value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The database: a SQLite file, or postgres://USER@HOST:PORT/DATABASE [default: the platform data directory, e.g. ~/.local/share/agentloom/agentloom.db]
+    #[arg(long, global = true, env = "AGENTLOOM_DB", value_name = "PATH|URL")]
+    pub db: Option<Location>,
 
     /// Print machine-readable JSON (list and show commands)
     #[arg(long, global = true)]
@@ -111,16 +111,16 @@ fn version_line() -> String {
 
 /// The global options every command sees.
 pub(crate) struct Globals {
-    db: Option<PathBuf>,
+    db: Option<Location>,
     json: bool,
 }
 
 impl Globals {
-    /// The database path: `--db`, `AGENTLOOM_DB`, or the platform default.
-    fn db_path(&self) -> anyhow::Result<PathBuf> {
+    /// The database: `--db`, `AGENTLOOM_DB`, or the platform default file.
+    fn db(&self) -> anyhow::Result<Location> {
         match &self.db {
-            Some(path) => Ok(path.clone()),
-            None => default_db_path(),
+            Some(db) => Ok(db.clone()),
+            None => default_db_path().map(Location::File),
         }
     }
 
@@ -132,9 +132,9 @@ impl Globals {
 
     /// Opens the database; one created just now gets the example workflows when `seed` says so.
     fn open_seeding(&self, seed: bool) -> anyhow::Result<Store> {
-        let path = self.db_path()?;
-        let is_new = !path.exists();
-        let mut store = Store::open(&path)?;
+        let db = self.db()?;
+        let is_new = !exists(&db);
+        let mut store = Store::connect(&db)?;
         if is_new && seed {
             db::seed_examples(&mut store)?;
         }
@@ -146,6 +146,12 @@ impl Globals {
 /// `AGENTLOOM_MODEL_CALL_TIMEOUT_SECS` when they are set.
 fn engine_config() -> anyhow::Result<crate::engine::EngineConfig> {
     crate::engine::EngineConfig::from_env().map_err(anyhow::Error::msg)
+}
+
+/// Whether the database is there already: a file that exists, or any server database (the store
+/// creates the schema in it, never the database itself).
+fn exists(db: &Location) -> bool {
+    db.file().is_none_or(std::path::Path::exists)
 }
 
 /// Where the database lives when no `--db` or `AGENTLOOM_DB` says otherwise.

@@ -68,11 +68,11 @@ where
     F: FnOnce(Engine) -> Fut,
     Fut: Future<Output = Result<RunOutcome, EngineError>> + Send + 'static,
 {
-    let path = globals.db_path()?;
+    let db = globals.db()?;
     let streams_answer = root_is_basic(&globals.open()?, target)?;
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
-        let engine = Engine::open(&path, engine_config()?)?;
+        let engine = Engine::open(db.clone(), engine_config()?)?;
         record_logs(&engine);
         let progress = !quiet && !globals.json;
         let watcher =
@@ -226,13 +226,13 @@ fn report(globals: &Globals, outcome: &RunOutcome, streamed: bool) -> anyhow::Re
 }
 
 pub(super) fn chat(globals: &Globals, args: ChatArgs) -> anyhow::Result<ExitCode> {
-    let path = globals.db_path()?;
+    let db = globals.db()?;
     drop(globals.open()?);
     let runtime = runtime()?;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let config = engine_config()?;
-    let engine = runtime.block_on(async { Engine::open(&path, config) })?;
+    let engine = runtime.block_on(async { Engine::open(db.clone(), config) })?;
     record_logs(&engine);
     let mut session = args.session;
     if interactive {

@@ -43,7 +43,7 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
     if let Some(transport) = args.mcp {
         return super::serve_mcp::serve(globals, transport, args.bind);
     }
-    let path = globals.db_path()?;
+    let db = globals.db()?;
     drop(globals.open()?);
     let token = match &args.token_env {
         Some(var) => Some(std::env::var(var).with_context(|| {
@@ -54,15 +54,15 @@ pub(super) fn serve(globals: &Globals, args: ServeArgs) -> anyhow::Result<ExitCo
     let options = ServeOptions {
         token,
         allowed_hosts: args.allow_host,
-        ..ServeOptions::new(path.clone(), args.bind)
+        ..ServeOptions::new(db.clone(), args.bind)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let engine = Engine::open(&path, super::engine_config()?)?;
+        let engine = Engine::open(db.clone(), super::engine_config()?)?;
         record_logs(&engine);
         let server = Server::bind(options, engine.clone()).await?;
         let addr = server.local_addr()?;
-        println!("AgentLoom REST service on http://{addr} (database {})", path.display());
+        println!("AgentLoom REST service on http://{addr} (database {db})");
         let _ = std::io::stdout().flush();
         server.run(stop_signal()).await?;
         close_engine(&engine).await?;

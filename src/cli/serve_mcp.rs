@@ -24,13 +24,13 @@ pub enum McpTransport {
 /// The engine, as what an MCP server offers.
 struct EngineRunner {
     engine: Engine,
-    path: std::path::PathBuf,
+    db: crate::store::Location,
 }
 
 impl WorkflowRunner for EngineRunner {
     fn offered(&self) -> BoxFuture<'_, Result<Vec<Offered>, String>> {
         Box::pin(async move {
-            let store = crate::store::Store::open(&self.path).map_err(|e| e.to_string())?;
+            let store = crate::store::Store::connect(&self.db).map_err(|e| e.to_string())?;
             let (workflows, agents) =
                 store.read(|r| Ok((r.workflows()?, r.agents()?))).map_err(|e| e.to_string())?;
             let mut offered: Vec<Offered> = workflows
@@ -90,16 +90,16 @@ pub(super) fn serve(
     transport: McpTransport,
     bind: SocketAddr,
 ) -> anyhow::Result<ExitCode> {
-    let path = globals.db_path()?;
+    let db = globals.db()?;
     drop(globals.open()?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let engine = Engine::open(&path, super::engine_config()?)?;
+        let engine = Engine::open(db.clone(), super::engine_config()?)?;
         super::serve::record_logs(&engine);
-        let runner = Arc::new(EngineRunner { engine: engine.clone(), path: path.clone() });
+        let runner = Arc::new(EngineRunner { engine: engine.clone(), db: db.clone() });
         match transport {
             McpTransport::Stdio => {
-                eprintln!("AgentLoom MCP server on stdio (database {})", path.display());
+                eprintln!("AgentLoom MCP server on stdio (database {db})");
                 tokio::select! {
                     served = serve_stdio(runner) => served.map_err(anyhow::Error::msg)?,
                     _ = super::serve::stop_signal() => {}
@@ -108,7 +108,7 @@ pub(super) fn serve(
             McpTransport::Http => {
                 let server = HttpServer::bind(bind, runner).await.map_err(anyhow::Error::msg)?;
                 let addr = server.local_addr().map_err(anyhow::Error::msg)?;
-                println!("AgentLoom MCP server on http://{addr}/mcp (database {})", path.display());
+                println!("AgentLoom MCP server on http://{addr}/mcp (database {db})");
                 let _ = std::io::stdout().flush();
                 server.run(super::serve::stop_signal()).await.map_err(anyhow::Error::msg)?;
             }

@@ -23,7 +23,6 @@ mod template;
 mod tools;
 mod writer;
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,7 +48,7 @@ use writer::WriterHandle;
 
 use crate::llm::RetryPolicy;
 use crate::model::{RunOrigin, RunStatus};
-use crate::store::{OwnerId, Store};
+use crate::store::{Location, OwnerId, Store};
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,16 +117,18 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine on the database at `path`, with its own writer and reader connections. It
-    /// registers this process as an owner of runs on the file and keeps that lease renewed.
-    pub fn open(path: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
+    /// An engine on the database at `db` (a file path or a [`Location`]), with its own writer and
+    /// reader connections. It registers this process as an owner of runs on the database and
+    /// keeps that lease renewed.
+    pub fn open(db: impl Into<Location>, config: EngineConfig) -> Result<Engine, EngineError> {
+        let db = db.into();
         let program = program_name();
-        let (writer, owner) = WriterHandle::start(path, &program)?;
+        let (writer, owner) = WriterHandle::start(&db, &program)?;
         let running = RunHandles::default();
         // A read-only file runs nothing, so there is no lease to keep on it.
         let lease = owner.map(|owner| Lease::keep(owner, program, writer.clone(), running.clone()));
         let owner = lease.as_ref().map(|lease| Arc::clone(&lease.owner));
-        let reader = Arc::new(Mutex::new(Store::open(path)?));
+        let reader = Arc::new(Mutex::new(Store::connect(&db)?));
         let (events, _) = broadcast::channel(4096);
         let shared = Shared {
             writer,

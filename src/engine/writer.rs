@@ -2,14 +2,16 @@
 //! send in batches (one transaction per batch, one savepoint per job), so that a fan-out of a
 //! thousand agents or several runs at once never meet "database is locked".
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::EngineError;
-use crate::store::{OwnerId, ProcessIdentity, Result as StoreResult, Store, StoreError, Writer};
+use crate::store::{
+    Location, OwnerId, ProcessIdentity, Result as StoreResult, Store, StoreError, Writer,
+};
 
 /// What a job leaves to do once its batch is committed (or failed): hand over its result.
 type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -38,11 +40,14 @@ impl WriterHandle {
     /// On a file marked read-only no job is sent: each is refused at once with an error naming
     /// the file, so a run fails before it starts instead of losing its batches.
     pub fn start(
-        path: &Path,
+        db: &Location,
         program: &str,
     ) -> Result<(WriterHandle, Option<OwnerId>), EngineError> {
-        let mut store = Store::open(path)?;
-        let read_only = store.is_read_only().then(|| path.to_owned());
+        let mut store = Store::connect(db)?;
+        let read_only = match db {
+            Location::File(path) if store.is_read_only() => Some(path.clone()),
+            _ => None,
+        };
         let owner = match read_only {
             Some(_) => None,
             None => Some(store.write("registering this process as a run owner", |w| {
@@ -190,7 +195,7 @@ mod tests {
     async fn a_batch_that_cannot_begin_tells_its_callers_why() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("locked.db");
-        let (writer, _owner) = WriterHandle::start(&path, "test").expect("writer");
+        let (writer, _owner) = WriterHandle::start(&path.clone().into(), "test").expect("writer");
         let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
         let mut other = Store::open(&path).expect("second connection");
         // Another writer holds the file's write lock past the busy timeout.

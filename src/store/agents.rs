@@ -2,9 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::db::{Row, params};
-
 use super::convert::to_json;
+use super::db::{Row, params};
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Agent, AgentMcpServer, AgentSpec, LlmOverride};

@@ -37,7 +37,7 @@ impl Reader<'_> {
         let sql = "SELECT entity, entity_id, row_json FROM (
                        SELECT entity, entity_id, row_json, operation, row_number() OVER (
                            PARTITION BY entity, entity_id ORDER BY revision DESC) AS latest
-                       FROM definition_history WHERE revision <= ?1)
+                       FROM definition_history WHERE revision <= ?1) AS snapshots
                    WHERE latest = 1 AND operation <> 'delete'
                    ORDER BY entity, entity_id";
         let rows: Vec<(String, i64, String)> =

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::location::Location;
 use crate::model::Problem;
 
 /// Everything a store operation can fail with.
@@ -27,20 +28,22 @@ pub enum StoreError {
     #[error("refused: the change would leave {}", render_problems(.0))]
     Conflicts(Vec<Problem>),
 
-    #[error("{}: schema version {found} is newer than this AgentLoom understands (up to {supported}); upgrade AgentLoom to open it (the file was not changed)", .path.display())]
-    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    #[error("{at}: schema version {found} is newer than this AgentLoom understands (up to {supported}); upgrade AgentLoom to open it ({})", unchanged(.at))]
+    NewerSchema { at: Location, found: i64, supported: i64 },
 
     #[error("{}: not a SQLite database (the file was not changed)", .path.display())]
     NotSqlite { path: PathBuf },
 
-    #[error("{}: a SQLite database, but not AgentLoom's (the file was not changed)", .path.display())]
-    NotAgentLoom { path: PathBuf },
+    #[error("{at}: {}, but not AgentLoom's ({})", what_it_is(.at), unchanged(.at))]
+    NotAgentLoom { at: Location },
 
     #[error("{}: the file is read-only; {action} needs to write to it", .path.display())]
     ReadOnly { path: PathBuf, action: &'static str },
 
-    #[error("{}: disk full: {action} was not saved, nothing changed; free some space and try again", .path.display())]
-    DiskFull { path: PathBuf, action: &'static str },
+    #[error(
+        "{at}: disk full: {action} was not saved, nothing changed; free some space and try again"
+    )]
+    DiskFull { at: Location, action: &'static str },
 
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
@@ -48,12 +51,56 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 
+    #[error("database error: {message}")]
+    Postgres {
+        message: String,
+        /// The SQLSTATE code the server gave, if it answered at all.
+        sqlstate: Option<String>,
+    },
+
     #[error("a stored row does not read back: {0}")]
     Row(String),
 }
 
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> StoreError {
+        let sqlstate = error.code().map(|code| code.code().to_owned());
+        let message = match error.as_db_error() {
+            Some(db) => match db.detail() {
+                Some(detail) => format!("{} ({detail})", db.message()),
+                None => db.message().to_owned(),
+            },
+            None => error.to_string(),
+        };
+        StoreError::Postgres { message, sqlstate }
+    }
+}
+
+/// PostgreSQL's SQLSTATE for a unique index broken.
+const UNIQUE_VIOLATION: &str = "23505";
+/// PostgreSQL's SQLSTATE for a server out of disk space.
+const DISK_FULL: &str = "53100";
+/// PostgreSQL's SQLSTATE for a lock not granted in time.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What the store promises it left alone at `at`.
+fn unchanged(at: &Location) -> &'static str {
+    match at {
+        Location::File(_) => "the file was not changed",
+        Location::Postgres(_) => "the database was not changed",
+    }
+}
+
+/// What a database that is not AgentLoom's at `at` was found to be.
+fn what_it_is(at: &Location) -> &'static str {
+    match at {
+        Location::File(_) => "a SQLite database",
+        Location::Postgres(_) => "a PostgreSQL database with tables",
+    }
+}
 
 fn cascade_hint(cascadable: bool) -> &'static str {
     if cascadable { " or ask to cascade (--cascade)" } else { "" }
@@ -81,32 +128,45 @@ const SQLITE_IOERR_SHMSIZE: std::ffi::c_int = 4874;
 
 impl StoreError {
     /// `self`, or [`StoreError::DiskFull`] naming `path` when SQLite said the disk is full.
-    pub(super) fn naming_full_disk(
-        self,
-        path: &std::path::Path,
-        action: &'static str,
-    ) -> StoreError {
-        match &self {
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
-                if failure.code == rusqlite::ErrorCode::DiskFull
-                    || failure.extended_code == SQLITE_IOERR_SHMSIZE =>
-            {
-                StoreError::DiskFull { path: path.to_owned(), action }
+    pub(super) fn naming_full_disk(self, at: &Location, action: &'static str) -> StoreError {
+        let full = match &self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) => {
+                failure.code == rusqlite::ErrorCode::DiskFull
+                    || failure.extended_code == SQLITE_IOERR_SHMSIZE
             }
-            _ => self,
-        }
+            StoreError::Postgres { sqlstate, .. } => sqlstate.as_deref() == Some(DISK_FULL),
+            _ => false,
+        };
+        if full { StoreError::DiskFull { at: at.clone(), action } } else { self }
     }
 
     /// Whether the database refused a write for breaking a unique index.
     pub(super) fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
-            if failure.code == rusqlite::ErrorCode::ConstraintViolation)
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) => {
+                failure.code == rusqlite::ErrorCode::ConstraintViolation
+            }
+            StoreError::Postgres { sqlstate, .. } => sqlstate.as_deref() == Some(UNIQUE_VIOLATION),
+            _ => false,
+        }
     }
 
     /// Whether another connection held the lock for longer than this one waits.
     pub(super) fn is_busy(&self) -> bool {
-        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
-            if failure.code == rusqlite::ErrorCode::DatabaseBusy)
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) => {
+                failure.code == rusqlite::ErrorCode::DatabaseBusy
+            }
+            StoreError::Postgres { sqlstate, .. } => {
+                sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE)
+            }
+            _ => false,
+        }
+    }
+
+    /// A PostgreSQL error that the server did not give (the connection, its thread).
+    pub(super) fn postgres(message: impl Into<String>) -> StoreError {
+        StoreError::Postgres { message: message.into(), sqlstate: None }
     }
 
     /// An invalid-input error built from several messages about one subject.

@@ -1,7 +1,6 @@
 //! Human-input request rows: questions for the user, and their answers.
 
 use super::db::{Row, params};
-
 use super::error::{Result, StoreError};
 use super::{Reader, Writer};
 use crate::model::{HumanInputRequest, HumanInputSource, HumanInputStatus};

@@ -2,7 +2,6 @@
 //! and redo survive a restart. The store keeps the edits as opaque JSON; the app gives them meaning.
 
 use super::db::{Row, params};
-
 use super::error::Result;
 use super::{Reader, Writer};
 

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use super::db::params;
-
 use super::error::Result;
 use super::{Reader, Writer};
 use crate::model::NodePosition;

@@ -1,8 +1,7 @@
 //! Link rows between agents: read, create (refusing what the parent's kind cannot have or a cycle), update and delete.
 
-use super::db::{Row, params};
-
 use super::convert::to_json;
+use super::db::{Row, params};
 use super::error::{Result, StoreError};
 use super::{Outcome, Reader, Writer};
 use crate::model::{JsonObject, Link, LinkKind, check_link_properties, not_allowed_message};

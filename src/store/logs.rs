@@ -1,7 +1,6 @@
 //! Log rows: structured records tied to the session, run, span and agent they concern.
 
 use super::db::{Row, params};
-
 use super::error::Result;
 use super::{Reader, Writer};
 use crate::model::{LogLevel, LogRecord};
@@ -49,17 +48,18 @@ pub struct LogFilter {
 impl Reader<'_> {
     /// Log records, oldest first, narrowed by `filter` (the newest `limit` when a limit is given).
     pub fn logs(&self, filter: &LogFilter) -> Result<Vec<LogRecord>> {
-        let levels: Vec<&str> = LogLevel::ALL
+        // The levels are the model's own words, so they can stand in the SQL.
+        let levels: Vec<String> = LogLevel::ALL
             .iter()
             .filter(|l| filter.level.is_none_or(|min| **l >= min))
-            .map(|l| l.as_str())
+            .map(|l| format!("'{}'", l.as_str()))
             .collect();
         let sql = format!(
-            "SELECT * FROM ({SELECT} WHERE (?1 IS NULL OR l.run_id = ?1) AND l.level IN (SELECT value FROM json_each(?2))
-               ORDER BY l.id DESC LIMIT ?3) ORDER BY 1"
+            "SELECT * FROM ({SELECT} WHERE (?1 IS NULL OR l.run_id = ?1) AND l.level IN ({})
+               ORDER BY l.id DESC LIMIT ?2) AS newest ORDER BY 1",
+            levels.join(", ")
         );
-        let levels = serde_json::to_string(&levels).unwrap_or_else(|_| "[]".into());
-        self.all(&sql, params![filter.run_id, levels, filter.limit.unwrap_or(-1)], from_row)
+        self.all(&sql, params![filter.run_id, filter.limit.unwrap_or(i64::MAX)], from_row)
     }
 }
 

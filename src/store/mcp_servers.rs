@@ -1,8 +1,7 @@
 //! MCP server rows: read, create, update, upsert, trust (locally only) and delete (refused while agents use one).
 
-use super::db::{Row, params};
-
 use super::convert::to_json;
+use super::db::{Row, params};
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Author, McpServer, McpServerSpec, ServerOrigin, Transport};

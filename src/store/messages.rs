@@ -1,8 +1,7 @@
 //! Message rows: a session's history, in sequence.
 
-use super::db::{Row, params};
-
 use super::convert::to_json;
+use super::db::{Row, params};
 use super::error::Result;
 use super::{Reader, Writer};
 use crate::model::{ContentPart, Message, Role};

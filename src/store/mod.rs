@@ -14,6 +14,7 @@ mod journal;
 mod layout;
 mod links;
 mod llm_configs;
+mod location;
 mod logs;
 mod mcp_servers;
 mod messages;
@@ -29,7 +30,7 @@ mod state;
 mod workflows;
 
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::model::Author;
 use db::{Db, Params, Row, TxMode};
@@ -43,6 +44,7 @@ pub use history::{DesignStamp, HistoryEntry};
 pub use human_input::NewHumanInput;
 pub use journal::JournalEntry;
 pub use links::LinkSelector;
+pub use location::{Location, PostgresUrl};
 pub use logs::{LogFilter, NewLog};
 pub use messages::NewMessage;
 pub use owners::{HEARTBEAT_EVERY, OWNER_LEASE, OwnerId};
@@ -65,7 +67,7 @@ pub enum Outcome {
 /// One AgentLoom database: a connection and where it came from.
 pub struct Store {
     db: Db,
-    path: PathBuf,
+    location: Location,
     read_only: bool,
 }
 
@@ -76,14 +78,28 @@ impl Store {
     /// `interrupted` (see [`Store::recover_abandoned_runs`]).
     pub fn open(path: &Path) -> Result<Store> {
         let (conn, read_only) = open::open_file(path)?;
-        let mut store = Store { db: Db::sqlite(conn)?, path: path.to_owned(), read_only };
+        let location = Location::File(path.to_owned());
+        let mut store = Store { db: Db::sqlite(conn)?, location, read_only };
         store.recover_abandoned_runs()?;
         Ok(store)
     }
 
-    /// The file this store reads and writes.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Opens the database at `location` as [`Store::open`] opens a file; a PostgreSQL database
+    /// gets the schema created in it when it has no tables yet.
+    pub fn connect(location: &Location) -> Result<Store> {
+        let url = match location {
+            Location::File(path) => return Store::open(path),
+            Location::Postgres(url) => url,
+        };
+        let db = open::open_postgres(url)?;
+        let mut store = Store { db, location: location.clone(), read_only: false };
+        store.recover_abandoned_runs()?;
+        Ok(store)
+    }
+
+    /// Where this store's database is.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
     /// A number that changes whenever another connection (another process, sqlite3) commits
@@ -130,8 +146,8 @@ impl Store {
         action: &'static str,
         f: impl FnOnce(&Writer<'_>) -> Result<T>,
     ) -> Result<T> {
-        if self.read_only {
-            return Err(StoreError::ReadOnly { path: self.path.clone(), action });
+        if let (true, Location::File(path)) = (self.read_only, &self.location) {
+            return Err(StoreError::ReadOnly { path: path.clone(), action });
         }
         let written = (|| {
             let tx = self.db.begin(TxMode::Write)?;
@@ -139,7 +155,7 @@ impl Store {
             tx.commit()?;
             Ok(value)
         })();
-        written.map_err(|error: StoreError| error.naming_full_disk(&self.path, action))
+        written.map_err(|error: StoreError| error.naming_full_disk(&self.location, action))
     }
 }
 

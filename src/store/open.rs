@@ -1,4 +1,5 @@
-//! Opening a database file: recognise what it is before touching it, create or upgrade it, set the pragmas.
+//! Opening a database: recognise what it is before touching it, create or upgrade it, and (for a
+//! file) set the pragmas.
 
 use std::fs;
 use std::path::Path;
@@ -6,8 +7,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::db::{Db, TxMode};
 use super::error::{Result, StoreError};
-use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
+use super::location::{Location, PostgresUrl};
+use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_postgres, migrate_to};
 
 /// What a path holds, judged without writing to it.
 enum Found {
@@ -66,11 +69,11 @@ pub(super) fn open_file(path: &Path) -> Result<(Connection, bool)> {
     })?;
     let blank = objects == 0 && version == 0;
     if app_id != APPLICATION_ID && !blank {
-        return Err(StoreError::NotAgentLoom { path: path.to_owned() });
+        return Err(StoreError::NotAgentLoom { at: path.into() });
     }
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {
-            path: path.to_owned(),
+            at: path.into(),
             found: version,
             supported: SCHEMA_VERSION,
         });
@@ -112,4 +115,44 @@ fn back_up(conn: &Connection, path: &Path, version: i64) -> Result<()> {
     let target = backup.to_string_lossy().into_owned();
     conn.execute("VACUUM INTO ?1", [target])?;
     Ok(())
+}
+
+/// Connects to the PostgreSQL database at `url` and makes it AgentLoom's at this schema: creates
+/// the schema in a database without tables, upgrades an older one, and refuses, changing
+/// nothing, one with other tables or a newer schema. All in one transaction that holds the write
+/// lock, so that two processes opening a new database at once create the schema once.
+pub(super) fn open_postgres(url: &PostgresUrl) -> Result<Db> {
+    let db = Db::postgres(url.connect_string())?;
+    let at = Location::Postgres(url.clone());
+    let tx = db.begin(TxMode::Write)?;
+    let (tables, marked) = db
+        .first(
+            "SELECT (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()),
+                    to_regclass('agentloom_schema') IS NOT NULL",
+            (),
+            |row| Ok((row.get::<i64>(0)?, row.get::<bool>(1)?)),
+        )?
+        .unwrap_or((0, false));
+    let version = match (tables, marked) {
+        (0, _) => 0,
+        (_, false) => return Err(StoreError::NotAgentLoom { at }),
+        (_, true) => {
+            let mark =
+                db.first("SELECT application_id, version FROM agentloom_schema", (), |row| {
+                    Ok((row.get::<i64>(0)?, row.get::<i64>(1)?))
+                })?;
+            match mark {
+                Some((APPLICATION_ID, version)) => version,
+                _ => return Err(StoreError::NotAgentLoom { at }),
+            }
+        }
+    };
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { at, found: version, supported: SCHEMA_VERSION });
+    }
+    if version < SCHEMA_VERSION {
+        migrate_postgres(&db, version)?;
+    }
+    tx.commit()?;
+    Ok(db)
 }

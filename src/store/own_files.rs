@@ -15,7 +15,10 @@ impl Store {
     /// database's own files: opening one outside SQLite would drop the process's locks on the file,
     /// and writing one would destroy the database.
     pub fn refuse_own_file(&self, path: &Path, action: &str) -> Result<()> {
-        let (Some(given), Some(database)) = (resolved(path), resolved(self.path())) else {
+        let Some(file) = self.location().file() else {
+            return Ok(());
+        };
+        let (Some(given), Some(database)) = (resolved(path), resolved(file)) else {
             return Ok(());
         };
         let own = COMPANIONS.iter().any(|suffix| {

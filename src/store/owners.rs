@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use super::db::params;
-
 use super::error::Result;
 use super::process::{Liveness, ProcessIdentity};
 use super::{Reader, Store, Writer};

@@ -3,7 +3,6 @@
 //! the conversation an agent had before a given run.
 
 use super::db::params;
-
 use super::error::{Result, StoreError};
 use super::owners::OwnerId;
 use super::{Reader, Writer};

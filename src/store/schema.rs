@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::db::Db;
 use super::error::{Result, StoreError};
 
 /// Marks a SQLite file as AgentLoom's (`PRAGMA application_id`, the bytes "ALOM").
@@ -57,6 +58,24 @@ pub const MIGRATIONS: &[Migration] = &[
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// PostgreSQL's migrations, oldest first: a PostgreSQL database is created at schema 7 in one
+/// step, and every later version has one migration here as well as one in [`MIGRATIONS`].
+pub const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
+    version: 7,
+    name: "schema 7",
+    sql: include_str!("../../migrations/postgres/0007_schema.sql"),
+}];
+
+/// Takes a PostgreSQL database from schema `current` (0: no tables yet) to [`SCHEMA_VERSION`],
+/// inside the caller's transaction.
+pub(super) fn migrate_postgres(db: &Db, current: i64) -> Result<()> {
+    for migration in POSTGRES_MIGRATIONS.iter().filter(|m| m.version > current) {
+        db.batch(migration.sql)?;
+        db.exec("UPDATE agentloom_schema SET version = ?1", [migration.version])?;
+    }
+    Ok(())
+}
+
 /// Takes the database from its current version to `target`, all steps in one transaction.
 /// Public so that upgrade tests can build databases of every earlier version.
 ///
@@ -98,6 +117,15 @@ mod tests {
     fn versions_count_up_from_one() {
         for (index, migration) in MIGRATIONS.iter().enumerate() {
             assert_eq!(migration.version, index as i64 + 1, "{}", migration.name);
+        }
+    }
+
+    #[test]
+    fn postgres_reaches_the_same_version() {
+        let last = POSTGRES_MIGRATIONS.last().map(|m| m.version);
+        assert_eq!(last, Some(SCHEMA_VERSION));
+        for pair in POSTGRES_MIGRATIONS.windows(2) {
+            assert_eq!(pair[1].version, pair[0].version + 1, "{}", pair[1].name);
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Session and run rows: where conversations and executions are recorded.
 
 use super::db::{Row, params};
-
 use super::error::{Result, StoreError};
 use super::owners::OwnerId;
 use super::{Reader, Writer};
@@ -105,7 +104,7 @@ impl Reader<'_> {
         let status = filter.status.map(|s| s.as_str());
         self.all(
             &sql,
-            params![filter.workflow, status, filter.session_id, filter.limit.unwrap_or(-1)],
+            params![filter.workflow, status, filter.session_id, filter.limit.unwrap_or(i64::MAX)],
             run_from_row,
         )
     }

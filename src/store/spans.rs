@@ -1,8 +1,7 @@
 //! Span rows: the steps of a run, as a tree.
 
-use super::db::{Row, params};
-
 use super::convert::to_json;
+use super::db::{Row, params};
 use super::error::Result;
 use super::{Reader, Writer};
 use crate::model::{JsonObject, RunStatus, Span, SpanKind};

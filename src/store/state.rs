@@ -1,7 +1,6 @@
 //! Agent state rows: persistent key → JSON values per agent, across sessions or within one.
 
 use super::db::params;
-
 use super::error::{Result, StoreError};
 use super::{Reader, Writer};
 
@@ -15,7 +14,7 @@ impl Reader<'_> {
     ) -> Result<Option<serde_json::Value>> {
         let agent = self.agent_id(agent)?;
         self.first(
-            "SELECT state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS ?2 AND state_key = ?3",
+            "SELECT state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS NOT DISTINCT FROM ?2 AND state_key = ?3",
             params![agent, session, key],
             |row| row.json(0),
         )
@@ -29,7 +28,7 @@ impl Reader<'_> {
     ) -> Result<Vec<(String, serde_json::Value)>> {
         let agent = self.agent_id(agent)?;
         self.all(
-            "SELECT state_key, state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS ?2 ORDER BY state_key",
+            "SELECT state_key, state_value FROM agent_state WHERE agent_id = ?1 AND session_id IS NOT DISTINCT FROM ?2 ORDER BY state_key",
             params![agent, session],
             |row| Ok((row.get(0)?, row.json(1)?)),
         )
@@ -49,12 +48,22 @@ impl Writer<'_> {
             return Err(StoreError::Invalid("a state key cannot be empty".into()));
         }
         let agent = self.agent_id(agent)?;
-        self.exec(
-            "INSERT INTO agent_state (agent_id, session_id, state_key, state_value) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (agent_id, ifnull(session_id, 0), state_key)
-             DO UPDATE SET state_value = excluded.state_value, updated_at = now_utc()",
-            params![agent, session, key, value.to_string()],
+        let value = value.to_string();
+        // An update, else an insert: the unique index is on an expression (no session is
+        // session 0), which PostgreSQL cannot name as an upsert's conflict target the way SQLite
+        // does. Writers go one at a time, so nothing comes between the two.
+        let updated = self.exec(
+            "UPDATE agent_state SET state_value = ?4, updated_at = now_utc()
+             WHERE agent_id = ?1 AND session_id IS NOT DISTINCT FROM ?2 AND state_key = ?3",
+            params![agent, session, key, value],
         )?;
+        if updated == 0 {
+            self.exec(
+                "INSERT INTO agent_state (agent_id, session_id, state_key, state_value)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![agent, session, key, value],
+            )?;
+        }
         Ok(())
     }
 }

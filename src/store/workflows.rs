@@ -1,7 +1,6 @@
 //! Workflow rows: read, create, update, upsert and delete.
 
 use super::db::{Row, params};
-
 use super::error::{Result, StoreError, refuse_problems};
 use super::{Outcome, Reader, Writer};
 use crate::model::{Workflow, WorkflowSpec};

@@ -16,7 +16,6 @@ mod trace;
 mod view;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -32,7 +31,7 @@ use runner::{Notice, Runner, Wake};
 use view::{HistoryFilter, RunView, pending_questions};
 
 use crate::model::{HumanInputRequest, LogLevel, Run};
-use crate::store::Store;
+use crate::store::{Location, Store};
 
 /// What the user is typing into the Run dialog.
 #[derive(Debug, Clone, Default)]
@@ -82,11 +81,11 @@ pub struct Runs {
 const EVENT_READ_INTERVAL: Duration = Duration::from_millis(200);
 
 impl Runs {
-    pub fn open(path: &Path, runtime: Handle, ctx: &egui::Context) -> Runs {
+    pub fn open(db: &Location, runtime: Handle, ctx: &egui::Context) -> Runs {
         let ctx = ctx.clone();
         let wake: Wake = std::sync::Arc::new(move || ctx.request_repaint());
         Runs {
-            runner: Runner::start(path, runtime, wake),
+            runner: Runner::start(db, runtime, wake),
             live: LiveRuns::default(),
             focus: None,
             view: RunView::default(),

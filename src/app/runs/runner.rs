@@ -2,7 +2,6 @@
 //! UI thread over a channel that wakes the window, and answers to questions are written off the UI
 //! thread. Nothing here waits: every method returns at once.
 
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, OnceLock};
 
@@ -15,7 +14,7 @@ use crate::engine::{
     Cancelled, DbLogLayer, Engine, EngineConfig, ReplayRequest, RunEvent, RunRequest,
 };
 use crate::model::{HumanInputStatus, RunOrigin};
-use crate::store::Store;
+use crate::store::{Location, Store};
 
 /// Asks the window to draw again; called from other threads.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -31,7 +30,7 @@ pub enum Notice {
 pub struct Runner {
     engine: Engine,
     runtime: Handle,
-    path: PathBuf,
+    db: Location,
     events: Receiver<RunEvent>,
     notices: Receiver<Notice>,
     notify: Sender<Notice>,
@@ -40,8 +39,9 @@ pub struct Runner {
 
 impl Runner {
     /// An engine on the database at `path`, its events forwarded to the window.
-    pub fn start(path: &Path, runtime: Handle, wake: Wake) -> Result<Runner, String> {
-        let engine = Engine::open(path, EngineConfig::from_env()?).map_err(|e| e.to_string())?;
+    pub fn start(db: &Location, runtime: Handle, wake: Wake) -> Result<Runner, String> {
+        let engine =
+            Engine::open(db.clone(), EngineConfig::from_env()?).map_err(|e| e.to_string())?;
         route_logs_to(&engine);
         let (forward, events) = channel();
         let mut subscription = engine.subscribe();
@@ -62,7 +62,7 @@ impl Runner {
             }
         });
         let (notify, notices) = channel();
-        Ok(Runner { engine, runtime, path: path.to_owned(), events, notices, notify, wake })
+        Ok(Runner { engine, runtime, db: db.clone(), events, notices, notify, wake })
     }
 
     /// Starts running `target` on `input`, in `session` or a new one.
@@ -135,14 +135,14 @@ impl Runner {
 
     /// Answers (or declines) the question `request`; the waiting run picks the answer up.
     pub fn answer(&self, request: i64, answer: Option<serde_json::Value>) {
-        let (path, notify, wake) = (self.path.clone(), self.notify.clone(), self.wake.clone());
+        let (db, notify, wake) = (self.db.clone(), self.notify.clone(), self.wake.clone());
         self.runtime.spawn_blocking(move || {
             let status = if answer.is_some() {
                 HumanInputStatus::Answered
             } else {
                 HumanInputStatus::Declined
             };
-            let written = Store::open(&path).and_then(|mut store| {
+            let written = Store::connect(&db).and_then(|mut store| {
                 store.write("answering a question", |w| {
                     w.answer_human_input(request, status, answer.as_ref())
                 })

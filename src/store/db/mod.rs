@@ -3,10 +3,13 @@
 //! written once against it; what only one database has (SQLite's pragmas) lives here.
 
 mod param;
+mod postgres;
 mod row;
 mod sqlite;
 
 use rusqlite::Connection;
+
+use postgres::PgConn;
 
 pub(super) use param::{Params, ToParam, params};
 pub(super) use row::Row;
@@ -16,7 +19,12 @@ use super::error::{Result, StoreError};
 /// A connection to the store's database.
 pub(super) enum Db {
     Sqlite(Connection),
+    Postgres(PgConn),
 }
+
+/// The key of the advisory lock every PostgreSQL write transaction takes first (the bytes
+/// "ALOM"), so that writers go one at a time, as on SQLite.
+const WRITE_LOCK: i64 = 0x414C_4F4D;
 
 /// How a transaction begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +43,17 @@ impl Db {
         Ok(Db::Sqlite(conn))
     }
 
+    /// Connects to the PostgreSQL database at `url`.
+    pub fn postgres(url: &str) -> Result<Db> {
+        Ok(Db::Postgres(PgConn::connect(url)?))
+    }
+
     /// The SQLite connection, for tests that reach below the store.
     #[cfg(test)]
     pub fn as_sqlite(&self) -> Option<&Connection> {
         match self {
             Db::Sqlite(conn) => Some(conn),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -51,6 +65,7 @@ impl Db {
                 let params = params.to_params();
                 Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params.iter()))?)
             }
+            Db::Postgres(conn) => conn.exec(sql, &params.to_params()),
         }
     }
 
@@ -72,6 +87,10 @@ impl Db {
                 }
                 Ok(found)
             }
+            Db::Postgres(conn) => {
+                let rows = conn.query(sql, &params.to_params())?;
+                rows.iter().map(|row| map(&Row::Postgres(row))).collect()
+            }
         }
     }
 
@@ -89,6 +108,10 @@ impl Db {
                 let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
                 rows.next()?.map(|row| map(&Row::Sqlite(row))).transpose()
             }
+            Db::Postgres(conn) => {
+                let rows = conn.query(sql, &params.to_params())?;
+                rows.first().map(|row| map(&Row::Postgres(row))).transpose()
+            }
         }
     }
 
@@ -102,15 +125,23 @@ impl Db {
     pub fn batch(&self, sql: &str) -> Result<()> {
         match self {
             Db::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Db::Postgres(conn) => conn.batch(sql),
         }
     }
 
     /// Begins a transaction, rolled back unless [`Tx::commit`] is called.
     pub fn begin(&self, mode: TxMode) -> Result<Tx<'_>> {
-        self.batch(match mode {
-            TxMode::Read => "BEGIN DEFERRED",
-            TxMode::Write => "BEGIN IMMEDIATE",
-        })?;
+        let begin = match (self, mode) {
+            (Db::Sqlite(_), TxMode::Read) => "BEGIN DEFERRED".to_owned(),
+            (Db::Sqlite(_), TxMode::Write) => "BEGIN IMMEDIATE".to_owned(),
+            (Db::Postgres(_), TxMode::Read) => "BEGIN ISOLATION LEVEL REPEATABLE READ".to_owned(),
+            // The notice reaches the other connections when (and only if) the write commits.
+            (Db::Postgres(_), TxMode::Write) => format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); NOTIFY {}",
+                postgres::CHANGES_CHANNEL
+            ),
+        };
+        self.batch(&begin)?;
         Ok(Tx { db: self, open: true })
     }
 
@@ -120,43 +151,28 @@ impl Db {
             Db::Sqlite(conn) => {
                 Ok(conn.pragma_query_value(None, "data_version", |row| row.get(0))?)
             }
+            Db::Postgres(conn) => Ok(conn.commits_by_others()),
         }
     }
 
-    /// Folds the write-ahead log back into the file (as far as readers allow) and truncates it.
+    /// Folds SQLite's write-ahead log back into the file (as far as readers allow) and truncates
+    /// it; PostgreSQL does its own.
     pub fn checkpoint(&self) -> Result<()> {
         match self {
             Db::Sqlite(conn) => {
                 Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?)
             }
+            Db::Postgres(_) => Ok(()),
         }
     }
 
-    /// What the database's own checks of its storage and references find, one line per problem.
+    /// What the database's own checks of its storage and references find, one line per problem
+    /// (SQLite's `integrity_check` and `foreign_key_check`; PostgreSQL never holds a dangling
+    /// reference, and checks its pages as it reads them).
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
         match self {
-            Db::Sqlite(conn) => {
-                let mut problems = Vec::new();
-                let mut integrity = conn.prepare("PRAGMA integrity_check")?;
-                let mut rows = integrity.query([])?;
-                while let Some(row) = rows.next()? {
-                    let line: String = row.get(0)?;
-                    if line != "ok" {
-                        problems.push(format!("integrity: {line}"));
-                    }
-                }
-                let mut references = conn.prepare("PRAGMA foreign_key_check")?;
-                let mut rows = references.query([])?;
-                while let Some(row) = rows.next()? {
-                    let (table, id, parent): (String, Option<i64>, String) =
-                        (row.get(0)?, row.get(1)?, row.get(2)?);
-                    let id = id.map_or_else(|| "?".to_owned(), |id| id.to_string());
-                    problems.push(format!(
-                        "foreign key: {table} row {id} refers to a missing {parent} row"
-                    ));
-                }
-                Ok(problems)
-            }
+            Db::Sqlite(conn) => sqlite::integrity_problems(conn),
+            Db::Postgres(_) => Ok(Vec::new()),
         }
     }
 }

@@ -14,6 +14,7 @@ pub(in crate::store) enum Cell<'r> {
     Integer(i64),
     Real(f64),
     Text(&'r str),
+    Bool(bool),
 }
 
 impl Cell<'_> {
@@ -23,6 +24,7 @@ impl Cell<'_> {
             Cell::Integer(_) => "an integer",
             Cell::Real(_) => "a real number",
             Cell::Text(_) => "text",
+            Cell::Bool(_) => "a boolean",
         }
     }
 }
@@ -36,6 +38,7 @@ pub(in crate::store) trait Column: Sized {
 /// A row of either database.
 pub(in crate::store) enum Row<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r tokio_postgres::Row),
 }
 
 impl Row<'_> {
@@ -82,6 +85,7 @@ impl Row<'_> {
     fn cell(&self, index: usize) -> Result<Cell<'_>> {
         match self {
             Row::Sqlite(row) => super::sqlite::cell(row, index),
+            Row::Postgres(row) => super::postgres::cell(row, index),
         }
     }
 }
@@ -122,6 +126,7 @@ impl Column for i64 {
     fn from_cell(cell: Cell<'_>) -> std::result::Result<Self, &'static str> {
         match cell {
             Cell::Integer(value) => Ok(value),
+            Cell::Bool(value) => Ok(i64::from(value)),
             _ => Err("an integer"),
         }
     }
@@ -148,6 +153,7 @@ impl Column for f64 {
 impl Column for bool {
     fn from_cell(cell: Cell<'_>) -> std::result::Result<Self, &'static str> {
         match cell {
+            Cell::Bool(value) => Ok(value),
             // SQLite has no boolean type: its flags are 0 and 1.
             Cell::Integer(0) => Ok(false),
             Cell::Integer(1) => Ok(true),

@@ -63,3 +63,25 @@ pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     })?;
     Ok(())
 }
+
+/// What `integrity_check` and `foreign_key_check` find, one line per problem.
+pub(super) fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut integrity = conn.prepare("PRAGMA integrity_check")?;
+    let mut rows = integrity.query([])?;
+    while let Some(row) = rows.next()? {
+        let line: String = row.get(0)?;
+        if line != "ok" {
+            problems.push(format!("integrity: {line}"));
+        }
+    }
+    let mut references = conn.prepare("PRAGMA foreign_key_check")?;
+    let mut rows = references.query([])?;
+    while let Some(row) = rows.next()? {
+        let (table, id, parent): (String, Option<i64>, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?);
+        let id = id.map_or_else(|| "?".to_owned(), |id| id.to_string());
+        problems.push(format!("foreign key: {table} row {id} refers to a missing {parent} row"));
+    }
+    Ok(problems)
+}
