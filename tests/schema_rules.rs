@@ -1,6 +1,6 @@
-//! The schema enforces the model's rules by itself, for every writer of the file (sqlite3 too):
-//! the reference tables and CHECK lists name exactly the model's words, a new word is one INSERT,
-//! and the link rules match the agent kinds.
+//! The schema enforces the model's rules by itself, for every writer of the database (sqlite3 or
+//! psql too), on SQLite and on PostgreSQL alike: the reference tables and CHECK lists name exactly
+//! the model's words, a new word is one INSERT, and the link rules match the agent kinds.
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -10,32 +10,43 @@ use agentloom::model::{
     ProviderKind, Role, RunOrigin, RunStatus, ServerOrigin, SessionStatus, SpanKind, Transport,
 };
 use agentloom::store::Store;
-use rusqlite::Connection;
 
-fn fresh() -> (tempfile::TempDir, Connection) {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("rules.db");
-    drop(Store::open(&path).expect("create"));
-    let conn = Connection::open(&path).expect("open");
-    conn.pragma_update(None, "foreign_keys", true).expect("fk");
-    (dir, conn)
+mod support;
+use support::backends::{Backend, RawDb, TestDb};
+
+fn fresh(backend: Backend) -> (TestDb, RawDb) {
+    let db = backend.fresh();
+    drop(Store::connect(&db.location).expect("create"));
+    let raw = db.raw();
+    (db, raw)
 }
 
-/// The words of `column IN (...)` in the CREATE TABLE statement of `table`.
-fn check_list(conn: &Connection, table: &str, column: &str) -> BTreeSet<String> {
-    let sql: String = conn
-        .query_row(
-            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [table],
-            |r| r.get(0),
-        )
-        .expect("table sql");
-    let start = sql
-        .find(&format!("CHECK ({column} IN ("))
-        .unwrap_or_else(|| panic!("no CHECK on {table}.{column}"));
-    let list = &sql[start..];
-    let list = &list[list.find("IN (").expect("IN") + 4..list.find(')').expect("close")];
-    list.split(',').map(|word| word.trim().trim_matches('\'').to_owned()).collect()
+/// The words of `column IN (...)`, the CHECK on `table.column`.
+fn check_list(raw: &RawDb, table: &str, column: &str) -> BTreeSet<String> {
+    let (sql, list_start) = match raw.backend() {
+        Backend::Sqlite => (
+            raw.value(&format!(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = '{table}'"
+            )),
+            format!("CHECK ({column} IN ("),
+        ),
+        // PostgreSQL shows `column IN (...)` as `column = ANY (ARRAY['a'::text, ...])`.
+        Backend::Postgres => (
+            raw.rows(&format!(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                 WHERE conrelid = '{table}'::regclass AND contype = 'c'"
+            ))
+            .concat()
+            .join("\n"),
+            format!("({column} = ANY (ARRAY["),
+        ),
+    };
+    let start = sql.find(&list_start).unwrap_or_else(|| panic!("no CHECK on {table}.{column}"));
+    let list = &sql[start + list_start.len()..];
+    let list = &list[..list.find(|c| c == ')' || c == ']').expect("close")];
+    list.split(',')
+        .map(|word| word.trim().trim_end_matches("::text").trim_matches('\'').to_owned())
+        .collect()
 }
 
 fn words<T: Display>(all: &[T]) -> BTreeSet<String> {
@@ -43,28 +54,29 @@ fn words<T: Display>(all: &[T]) -> BTreeSet<String> {
 }
 
 /// The words of reference table `table`.
-fn reference_words(conn: &Connection, table: &str) -> BTreeSet<String> {
-    conn.prepare(&format!("SELECT name FROM {table}"))
-        .expect("reference table")
-        .query_map([], |r| r.get(0))
-        .expect("words")
-        .collect::<Result<_, _>>()
-        .expect("words")
+fn reference_words(raw: &RawDb, table: &str) -> BTreeSet<String> {
+    raw.rows(&format!("SELECT name FROM {table}")).concat().into_iter().collect()
 }
 
 /// The table and column that `table.column` refers to, by its foreign key.
-fn referenced(conn: &Connection, table: &str, column: &str) -> Option<(String, String)> {
-    conn.query_row(
-        "SELECT \"table\", \"to\" FROM pragma_foreign_key_list(?1) WHERE \"from\" = ?2",
-        [table, column],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .ok()
+fn referenced(raw: &RawDb, table: &str, column: &str) -> Option<(String, String)> {
+    let sql = match raw.backend() {
+        Backend::Sqlite => format!(
+            "SELECT \"table\", \"to\" FROM pragma_foreign_key_list('{table}') WHERE \"from\" = '{column}'"
+        ),
+        Backend::Postgres => format!(
+            "SELECT c.confrelid::regclass::text, a.attname FROM pg_constraint c
+             JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = c.confkey[1]
+             JOIN pg_attribute f ON f.attrelid = c.conrelid AND f.attnum = c.conkey[1]
+             WHERE c.conrelid = '{table}'::regclass AND c.contype = 'f' AND f.attname = '{column}'"
+        ),
+    };
+    let mut rows = raw.rows(&sql).into_iter();
+    rows.next().map(|row| (row[0].clone(), row[1].clone()))
 }
 
-#[test]
-fn reference_tables_name_exactly_the_model_words() {
-    let (_dir, conn) = fresh();
+fn reference_tables_name_exactly_the_model_words(backend: Backend) {
+    let (_db, raw) = fresh(backend);
     let expectations: &[(&str, &str, &str, BTreeSet<String>)] = &[
         ("agents", "agent_type", "agent_types", words(AgentKind::ALL)),
         ("agent_link_rules", "agent_type", "agent_types", words(AgentKind::ALL)),
@@ -79,17 +91,16 @@ fn reference_tables_name_exactly_the_model_words() {
     ];
     for (table, column, reference, expected) in expectations {
         assert_eq!(
-            referenced(&conn, table, column),
+            referenced(&raw, table, column),
             Some((reference.to_string(), "name".to_owned())),
             "{table}.{column} refers to {reference}"
         );
-        assert_eq!(&reference_words(&conn, reference), expected, "{reference}");
+        assert_eq!(&reference_words(&raw, reference), expected, "{reference}");
     }
 }
 
-#[test]
-fn check_lists_name_exactly_the_model_words() {
-    let (_dir, conn) = fresh();
+fn check_lists_name_exactly_the_model_words(backend: Backend) {
+    let (_db, raw) = fresh(backend);
     let expectations: &[(&str, &str, BTreeSet<String>)] = &[
         ("agent_llm_overrides", "purpose", words(LlmPurpose::ALL)),
         ("mcp_servers", "transport", words(Transport::ALL)),
@@ -102,50 +113,45 @@ fn check_lists_name_exactly_the_model_words() {
         ("human_input_requests", "source", words(HumanInputSource::ALL)),
     ];
     for (table, column, expected) in expectations {
-        assert_eq!(&check_list(&conn, table, column), expected, "{table}.{column}");
+        assert_eq!(&check_list(&raw, table, column), expected, "{table}.{column}");
     }
 }
 
-#[test]
-fn a_new_word_is_one_insert_and_an_unknown_one_is_refused() {
-    let (_dir, conn) = fresh();
+fn a_new_word_is_one_insert_and_an_unknown_one_is_refused(backend: Backend) {
+    let (_db, raw) = fresh(backend);
     let unknown =
         "INSERT INTO llm_configs (name, provider, model) VALUES ('m', 'mistral', 'small')";
-    assert!(conn.execute(unknown, []).is_err(), "a provider the schema does not know");
-    conn.execute("INSERT INTO providers (name, meaning) VALUES ('mistral', 'Mistral AI')", [])
+    assert!(raw.execute(unknown).is_err(), "a provider the schema does not know");
+    raw.execute("INSERT INTO providers (name, meaning) VALUES ('mistral', 'Mistral AI')")
         .expect("a new provider");
-    conn.execute(unknown, []).expect("the new provider is accepted");
+    raw.execute(unknown).expect("the new provider is accepted");
     assert!(
-        conn.execute("DELETE FROM providers WHERE name = 'mistral'", []).is_err(),
+        raw.execute("DELETE FROM providers WHERE name = 'mistral'").is_err(),
         "a word still in use cannot be removed"
     );
-    conn.execute("INSERT INTO agent_types (name, meaning) VALUES ('critic', 'rates')", [])
+    raw.execute("INSERT INTO agent_types (name, meaning) VALUES ('critic', 'rates')")
         .expect("a new agent type");
-    conn.execute("INSERT INTO link_types (name, meaning) VALUES ('critiques', 'rated')", [])
+    raw.execute("INSERT INTO link_types (name, meaning) VALUES ('critiques', 'rated')")
         .expect("a new link type");
-    conn.execute("INSERT INTO agent_link_rules VALUES ('critic', 'critiques')", [])
-        .expect("its rule");
-    conn.execute_batch(
+    raw.execute("INSERT INTO agent_link_rules VALUES ('critic', 'critiques')").expect("its rule");
+    raw.execute(
         "INSERT INTO agents (name, agent_type) VALUES ('judge', 'critic'), ('draft', 'basic');
          INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type) VALUES (1, 2, 'critiques');",
     )
     .expect("an agent of the new type with its new link");
     assert!(
-        conn.execute("INSERT INTO agent_link_rules VALUES ('critic', 'no_such_link')", []).is_err(),
+        raw.execute("INSERT INTO agent_link_rules VALUES ('critic', 'no_such_link')").is_err(),
         "a rule naming an unknown link type"
     );
 }
 
-#[test]
-fn link_rules_in_the_schema_match_the_agent_kinds() {
-    let (_dir, conn) = fresh();
-    let stored: BTreeSet<(String, String)> = conn
-        .prepare("SELECT agent_type, link_type FROM agent_link_rules")
-        .expect("rules")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rules")
-        .collect::<Result<_, _>>()
-        .expect("rules");
+fn link_rules_in_the_schema_match_the_agent_kinds(backend: Backend) {
+    let (_db, raw) = fresh(backend);
+    let stored: BTreeSet<(String, String)> = raw
+        .rows("SELECT agent_type, link_type FROM agent_link_rules")
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].clone()))
+        .collect();
     let model: BTreeSet<(String, String)> = AgentKind::ALL
         .iter()
         .flat_map(|kind| {
@@ -155,13 +161,10 @@ fn link_rules_in_the_schema_match_the_agent_kinds() {
     assert_eq!(stored, model);
 }
 
-#[test]
-fn raw_sql_cannot_break_the_rules() {
-    let (_dir, conn) = fresh();
-    conn.execute_batch(
-        "INSERT INTO agents (name, agent_type) VALUES ('c', 'chain'), ('b', 'basic');",
-    )
-    .expect("agents");
+fn raw_sql_cannot_break_the_rules(backend: Backend) {
+    let (_db, raw) = fresh(backend);
+    raw.execute("INSERT INTO agents (name, agent_type) VALUES ('c', 'chain'), ('b', 'basic');")
+        .expect("agents");
     let refused = [
         (
             "a link type the parent cannot have",
@@ -200,23 +203,28 @@ fn raw_sql_cannot_break_the_rules() {
         ),
     ];
     for (what, sql) in refused {
-        assert!(conn.execute_batch(sql).is_err(), "the schema accepted {what}");
+        assert!(raw.execute(sql).is_err(), "the schema accepted {what}");
     }
-    conn.execute("INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type, sequence_order) VALUES (1, 2, 'chains_to', 1)", [])
+    raw.execute("INSERT INTO agent_links (parent_agent_id, child_agent_id, link_type, sequence_order) VALUES (1, 2, 'chains_to', 1)")
         .expect("an allowed link");
     assert!(
-        conn.execute("UPDATE agents SET agent_type = 'router' WHERE id = 1", []).is_err(),
+        raw.execute("UPDATE agents SET agent_type = 'router' WHERE id = 1").is_err(),
         "a kind change that its links do not fit"
     );
-    assert!(
-        conn.execute("DELETE FROM agents WHERE id = 2", []).is_err(),
-        "deleting a linked agent"
-    );
-    let version: i64 =
-        conn.query_row("SELECT version FROM agents WHERE id = 1", [], |r| r.get(0)).expect("v");
-    conn.execute("UPDATE agents SET instruction = 'edited by sqlite3' WHERE id = 1", [])
+    assert!(raw.execute("DELETE FROM agents WHERE id = 2").is_err(), "deleting a linked agent");
+    let version_of_c = || -> i64 {
+        raw.value("SELECT version FROM agents WHERE id = 1").parse().expect("a version")
+    };
+    let version = version_of_c();
+    raw.execute("UPDATE agents SET instruction = 'edited by another program' WHERE id = 1")
         .expect("edit");
-    let after: i64 =
-        conn.query_row("SELECT version FROM agents WHERE id = 1", [], |r| r.get(0)).expect("v");
-    assert_eq!(after, version + 1, "an edit from any writer bumps the version");
+    assert_eq!(version_of_c(), version + 1, "an edit from any writer bumps the version");
 }
+
+on_both_backends!(
+    reference_tables_name_exactly_the_model_words,
+    check_lists_name_exactly_the_model_words,
+    a_new_word_is_one_insert_and_an_unknown_one_is_refused,
+    link_rules_in_the_schema_match_the_agent_kinds,
+    raw_sql_cannot_break_the_rules,
+);

@@ -4,9 +4,12 @@ use agentloom::model::{AgentKind, AgentSpec, LinkKind, LlmConfigSpec, ProviderKi
 use agentloom::store::{Outcome, Store, StoreError};
 use serde_json::Map;
 
-fn store_with_chain() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(&dir.path().join("test.db")).expect("open");
+mod support;
+use support::backends::{Backend, TestDb};
+
+fn store_with_chain(backend: Backend) -> (TestDb, Store) {
+    let db = backend.fresh();
+    let mut store = Store::connect(&db.location).expect("open");
     store
         .write("seed", |w| {
             w.create_llm_config(&LlmConfigSpec::new(
@@ -31,12 +34,11 @@ fn store_with_chain() -> (tempfile::TempDir, Store) {
             Ok(())
         })
         .expect("seed");
-    (dir, store)
+    (db, store)
 }
 
-#[test]
-fn an_edit_bumps_the_version_and_keeps_the_old_one_readable() {
-    let (_dir, mut store) = store_with_chain();
+fn an_edit_bumps_the_version_and_keeps_the_old_one_readable(backend: Backend) {
+    let (_db, mut store) = store_with_chain(backend);
     let before = store.read(|r| r.agent("draft")).expect("agent");
     assert_eq!(before.version, 1);
 
@@ -63,18 +65,16 @@ fn an_edit_bumps_the_version_and_keeps_the_old_one_readable() {
     assert_eq!(old.map(|e| e.version), Some(1));
 }
 
-#[test]
-fn chain_steps_are_ordered_in_the_order_they_were_added() {
-    let (_dir, store) = store_with_chain();
+fn chain_steps_are_ordered_in_the_order_they_were_added(backend: Backend) {
+    let (_db, store) = store_with_chain(backend);
     let links = store.read(|r| r.links_of("pipeline")).expect("links");
     let steps: Vec<(String, Option<i64>)> =
         links.into_iter().map(|l| (l.child, l.sequence_order)).collect();
     assert_eq!(steps, [("draft".to_owned(), Some(1)), ("polish".to_owned(), Some(2))]);
 }
 
-#[test]
-fn deleting_a_used_agent_is_refused_unless_cascading() {
-    let (_dir, mut store) = store_with_chain();
+fn deleting_a_used_agent_is_refused_unless_cascading(backend: Backend) {
+    let (_db, mut store) = store_with_chain(backend);
     let error = store.write("rm", |w| w.delete_agent("pipeline", false)).expect_err("in use");
     let message = error.to_string();
     assert!(matches!(error, StoreError::InUse { .. }));
@@ -90,9 +90,8 @@ fn deleting_a_used_agent_is_refused_unless_cascading() {
     assert!(store.read(|r| r.integrity_problems()).expect("check").is_empty());
 }
 
-#[test]
-fn a_link_closing_a_cycle_is_refused_and_changes_nothing() {
-    let (_dir, mut store) = store_with_chain();
+fn a_link_closing_a_cycle_is_refused_and_changes_nothing(backend: Backend) {
+    let (_db, mut store) = store_with_chain(backend);
     store
         .write("tool", |w| w.create_link("draft", "polish", LinkKind::ToolOf, None, &Map::new()))
         .expect("tool");
@@ -103,9 +102,8 @@ fn a_link_closing_a_cycle_is_refused_and_changes_nothing() {
     assert_eq!(store.read(|r| r.counts()).expect("counts").links, 3);
 }
 
-#[test]
-fn every_definition_kind_keeps_its_versions() {
-    let (_dir, mut store) = store_with_chain();
+fn every_definition_kind_keeps_its_versions(backend: Backend) {
+    let (_db, mut store) = store_with_chain(backend);
     store
         .write("edit all", |w| {
             let mut config = w.llm_config("offline")?.spec;
@@ -141,9 +139,8 @@ fn every_definition_kind_keeps_its_versions() {
     assert_eq!(history.last().map(|h| h.revision), Some(revision - 2));
 }
 
-#[test]
-fn overrides_and_servers_are_part_of_the_agent_version() {
-    let (_dir, mut store) = store_with_chain();
+fn overrides_and_servers_are_part_of_the_agent_version(backend: Backend) {
+    let (_db, mut store) = store_with_chain(backend);
     store
         .write("router", |w| {
             w.create_llm_config(&LlmConfigSpec::new("judge", ProviderKind::Playback, "playback"))?;
@@ -169,3 +166,12 @@ fn overrides_and_servers_are_part_of_the_agent_version() {
     let error = store.write("used", |w| w.delete_llm_config("judge")).expect_err("judge is used");
     assert!(error.to_string().contains("agent \"desk\" for routing"), "{error}");
 }
+
+on_both_backends!(
+    an_edit_bumps_the_version_and_keeps_the_old_one_readable,
+    chain_steps_are_ordered_in_the_order_they_were_added,
+    deleting_a_used_agent_is_refused_unless_cascading,
+    a_link_closing_a_cycle_is_refused_and_changes_nothing,
+    every_definition_kind_keeps_its_versions,
+    overrides_and_servers_are_part_of_the_agent_version,
+);

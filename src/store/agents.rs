@@ -78,7 +78,7 @@ impl Reader<'_> {
         let rows = self.all(
             "SELECT o.agent_id, o.purpose, c.name FROM agent_llm_overrides o
              JOIN llm_configs c ON c.id = o.llm_config_id
-             WHERE ?1 IS NULL OR o.agent_id = ?1 ORDER BY o.agent_id, o.purpose",
+             WHERE o.agent_id = ?1 OR ?1 IS NULL ORDER BY o.agent_id, o.purpose",
             [only],
             |row| Ok((row.get(0)?, LlmOverride { purpose: row.word(1)?, llm: row.get(2)? })),
         )?;
@@ -89,7 +89,7 @@ impl Reader<'_> {
         let rows = self.all(
             "SELECT l.agent_id, s.name, l.allowed_tools FROM agent_mcp_servers l
              JOIN mcp_servers s ON s.id = l.mcp_server_id
-             WHERE ?1 IS NULL OR l.agent_id = ?1 ORDER BY l.agent_id, s.name",
+             WHERE l.agent_id = ?1 OR ?1 IS NULL ORDER BY l.agent_id, s.name",
             [only],
             |row| {
                 let server =

@@ -48,7 +48,7 @@ impl Reader<'_> {
 
     /// Requests with `status` (all when `None`), oldest first.
     pub fn human_inputs(&self, status: Option<HumanInputStatus>) -> Result<Vec<HumanInputRequest>> {
-        let sql = format!("{SELECT} WHERE ?1 IS NULL OR h.status = ?1 ORDER BY h.id");
+        let sql = format!("{SELECT} WHERE h.status = ?1 OR ?1 IS NULL ORDER BY h.id");
         self.all(&sql, [status.map(|s| s.as_str())], from_row)
     }
 }

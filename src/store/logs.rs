@@ -55,7 +55,7 @@ impl Reader<'_> {
             .map(|l| format!("'{}'", l.as_str()))
             .collect();
         let sql = format!(
-            "SELECT * FROM ({SELECT} WHERE (?1 IS NULL OR l.run_id = ?1) AND l.level IN ({})
+            "SELECT * FROM ({SELECT} WHERE (l.run_id = ?1 OR ?1 IS NULL) AND l.level IN ({})
                ORDER BY l.id DESC LIMIT ?2) AS newest ORDER BY 1",
             levels.join(", ")
         );

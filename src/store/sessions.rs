@@ -98,8 +98,8 @@ impl Reader<'_> {
     /// Runs, newest first, narrowed by `filter`.
     pub fn runs(&self, filter: &RunFilter) -> Result<Vec<Run>> {
         let sql = format!(
-            "{SELECT_RUN} WHERE (?1 IS NULL OR w.name = ?1) AND (?2 IS NULL OR r.status = ?2)
-               AND (?3 IS NULL OR r.session_id = ?3) ORDER BY r.id DESC LIMIT ?4"
+            "{SELECT_RUN} WHERE (w.name = ?1 OR ?1 IS NULL) AND (r.status = ?2 OR ?2 IS NULL)
+               AND (r.session_id = ?3 OR ?3 IS NULL) ORDER BY r.id DESC LIMIT ?4"
         );
         let status = filter.status.map(|s| s.as_str());
         self.all(

@@ -5,10 +5,21 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A private database file in a temporary directory, and the binary to run against it.
+use agentloom::store::Location;
+
+pub mod backends;
+mod install_lock;
+pub mod postgres;
+
+use backends::Backend;
+
+/// A private database (a file in a temporary directory by default) and the binary to run
+/// against it.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The file, on SQLite; on PostgreSQL a path nothing uses.
     pub db: PathBuf,
+    pub location: Location,
 }
 
 /// What one run of the binary did.
@@ -57,7 +68,29 @@ impl Sandbox {
     pub fn new() -> Sandbox {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("agentloom.db");
-        Sandbox { dir, db }
+        Sandbox { location: Location::File(db.clone()), dir, db }
+    }
+
+    /// A sandbox whose database, on `backend`, has nothing in it yet.
+    pub fn on(backend: Backend) -> Sandbox {
+        let fresh = backend.fresh();
+        let db = fresh.dir.path().join("agentloom.db");
+        Sandbox { dir: fresh.dir, db, location: fresh.location }
+    }
+
+    /// A sandbox on `backend` seeded with the example workflows.
+    pub fn seeded_on(backend: Backend) -> Sandbox {
+        let sandbox = Sandbox::on(backend);
+        sandbox.run(&["db", "init"]).ok();
+        sandbox
+    }
+
+    /// Every row of every table of the sandbox's database (see [`dump`]).
+    pub fn dump(&self) -> String {
+        match &self.location {
+            Location::File(path) => dump(path),
+            Location::Postgres(url) => postgres::dump(&url.to_string()),
+        }
     }
 
     /// A sandbox with an empty, initialised database.
@@ -82,7 +115,7 @@ impl Sandbox {
     /// The command for `agentloom --db DB ARGS...`, to adjust before running.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_agentloom"));
-        command.arg("--db").arg(&self.db).args(args).env_remove("AGENTLOOM_DB");
+        command.arg("--db").arg(self.location.to_string()).args(args).env_remove("AGENTLOOM_DB");
         command
     }
 

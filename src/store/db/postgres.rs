@@ -69,7 +69,17 @@ impl PgConn {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = block_on(self.client.prepare(&numbered_placeholders(sql)))?;
+        // The server refusing the store's own SQL is a bug of the store: name the statement.
+        let statement =
+            block_on(self.client.prepare(&numbered_placeholders(sql))).map_err(|error| {
+                match StoreError::from(error) {
+                    StoreError::Postgres { message, sqlstate } => StoreError::Postgres {
+                        message: format!("{message}, in: {}", one_line(sql)),
+                        sqlstate,
+                    },
+                    other => other,
+                }
+            })?;
         self.statements.borrow_mut().insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -141,6 +151,11 @@ fn numbered_placeholders(sql: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `sql` on one line, its runs of white space as one space.
+fn one_line(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn as_sql<'p>(params: &'p [Param<'p>]) -> Vec<&'p (dyn ToSql + Sync)> {
