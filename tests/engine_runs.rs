@@ -2,6 +2,7 @@
 //! tools and human input work, and failures leave runs, spans and messages consistent.
 
 mod support;
+use support::backends::Backend;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -51,9 +52,8 @@ fn attributes_of<'a>(shown: &'a Value, agent: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no span of {agent}"))
 }
 
-#[test]
-fn every_example_runs_offline_and_records_its_steps() {
-    let sandbox = Sandbox::seeded();
+fn every_example_runs_offline_and_records_its_steps(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     for example in EXAMPLES {
         let run = sandbox
             .run(&["--json", "run", example.workflow, "--input", "Why is the sky blue?"])
@@ -103,9 +103,8 @@ fn every_example_runs_offline_and_records_its_steps() {
     }
 }
 
-#[test]
-fn a_session_keeps_each_agents_history() {
-    let sandbox = Sandbox::seeded();
+fn a_session_keeps_each_agents_history(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     let first = json(&sandbox.run(&["--json", "run", "hello_basic", "-i", "one"]).ok());
     let session = first["session_id"].as_i64().expect("session").to_string();
     sandbox.run(&["--json", "run", "hello_basic", "-i", "two", "--session", &session]).ok();
@@ -163,9 +162,8 @@ llm_configs:
   model: passthrough
 ";
 
-#[test]
-fn a_basic_agent_calls_agents_and_built_ins_as_tools() {
-    let sandbox = Sandbox::empty();
+fn a_basic_agent_calls_agents_and_built_ins_as_tools(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
     import(&sandbox, TOOLS);
     sandbox
         .run(&["run", "tools", "-i", "go"])
@@ -203,9 +201,8 @@ fn a_basic_agent_calls_agents_and_built_ins_as_tools() {
     assert_eq!(saved.stdout.trim(), "\"pinged\"");
 }
 
-#[test]
-fn a_failed_run_is_recorded_consistently_and_exits_non_zero() {
-    let sandbox = Sandbox::empty();
+fn a_failed_run_is_recorded_consistently_and_exits_non_zero(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
     import(
         &sandbox,
         &TOOLS.replace(
@@ -229,19 +226,18 @@ fn a_failed_run_is_recorded_consistently_and_exits_non_zero() {
     assert_eq!(shown["run"]["status"], "failed");
 
     sandbox.run(&["agent", "add", "empty_chain", "--type", "chain"]).ok();
-    let before = support::dump(&sandbox.db);
+    let before = sandbox.dump();
     sandbox
         .run(&["run", "empty_chain", "-i", "x"])
         .fails_with("\"empty_chain\" is not ready to run:\n  - agent \"empty_chain\": needs at least one step (chains_to link)");
-    assert_eq!(before, support::dump(&sandbox.db), "a run that cannot start records nothing");
+    assert_eq!(before, sandbox.dump(), "a run that cannot start records nothing");
     sandbox
         .run(&["run", "ghost", "-i", "x"])
         .fails_with("\"ghost\" is neither a workflow nor an agent");
 }
 
-#[test]
-fn a_question_waits_for_the_users_answer() {
-    let sandbox = Sandbox::empty();
+fn a_question_waits_for_the_users_answer(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
     import(
         &sandbox,
         "agentloom: 1
@@ -327,9 +323,8 @@ llm_configs:
 - {name: echo_model, provider: passthrough, model: passthrough}
 ";
 
-#[test]
-fn a_fan_in_of_fan_ins_stays_within_the_message_limit() {
-    let sandbox = Sandbox::empty();
+fn a_fan_in_of_fan_ins_stays_within_the_message_limit(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
     import(&sandbox, FAN_INS);
     let limit = 2000;
     let run = sandbox
@@ -352,13 +347,11 @@ fn a_fan_in_of_fan_ins_stays_within_the_message_limit() {
 
 /// Writes `sql` to the sandbox's database behind the store's back, as another writer could.
 fn write_raw(sandbox: &Sandbox, sql: &str) {
-    let conn = rusqlite::Connection::open(&sandbox.db).expect("open");
-    conn.execute_batch(sql).expect("raw write");
+    sandbox.raw().execute(sql).expect("raw write");
 }
 
-#[test]
-fn a_stored_setting_that_does_not_parse_fails_the_run_naming_the_key() {
-    let sandbox = Sandbox::empty();
+fn a_stored_setting_that_does_not_parse_fails_the_run_naming_the_key(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
     import(&sandbox, TOOLS);
     sandbox.run(&["state", "set", "coordinator", "tone", "\"dry\""]).ok();
     let bad = r#"'{"temperature": "hot", "max_tokens": 5}'"#;
@@ -388,3 +381,13 @@ fn a_stored_setting_that_does_not_parse_fails_the_run_naming_the_key() {
         .run(&["run", "tools", "-i", "go"])
         .fails_with("link property \"description\" must be a string, not 7");
 }
+
+on_both_backends!(
+    every_example_runs_offline_and_records_its_steps,
+    a_session_keeps_each_agents_history,
+    a_basic_agent_calls_agents_and_built_ins_as_tools,
+    a_failed_run_is_recorded_consistently_and_exits_non_zero,
+    a_question_waits_for_the_users_answer,
+    a_fan_in_of_fan_ins_stays_within_the_message_limit,
+    a_stored_setting_that_does_not_parse_fails_the_run_naming_the_key,
+);

@@ -2,13 +2,13 @@
 //! never a duplicate, and an mcpServers file imports without storing its secrets.
 
 mod support;
+use support::backends::Backend;
 
 use agentloom::interchange::EXAMPLES;
 use support::Sandbox;
 
-#[test]
-fn every_example_round_trips_byte_for_byte() {
-    let seeded = Sandbox::seeded();
+fn every_example_round_trips_byte_for_byte(backend: Backend) {
+    let seeded = Sandbox::seeded_on(backend);
     for example in EXAMPLES {
         let exported = seeded.run(&["export", example.workflow]).ok().stdout;
         assert_eq!(
@@ -19,7 +19,7 @@ fn every_example_round_trips_byte_for_byte() {
 
         let file = seeded.path(&format!("{}.yaml", example.workflow));
         seeded.run(&["export", example.workflow, "-o", file.to_str().expect("path")]).ok();
-        let empty = Sandbox::empty();
+        let empty = Sandbox::empty_on(backend);
         empty.run(&["import", file.to_str().expect("path")]).ok();
         let again = empty.run(&["export", example.workflow]).ok().stdout;
         assert_eq!(
@@ -31,9 +31,8 @@ fn every_example_round_trips_byte_for_byte() {
     }
 }
 
-#[test]
-fn reimporting_a_changed_workflow_makes_a_new_version_not_a_duplicate() {
-    let sandbox = Sandbox::seeded();
+fn reimporting_a_changed_workflow_makes_a_new_version_not_a_duplicate(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     let original = sandbox.run(&["export", "writing_chain"]).ok().stdout;
     let file = sandbox.path("chain.yaml");
 
@@ -59,9 +58,8 @@ fn reimporting_a_changed_workflow_makes_a_new_version_not_a_duplicate() {
     assert!(drafters[0]["instruction"].as_str().expect("text").contains("vivid"));
 }
 
-#[test]
-fn a_reimport_that_drops_a_step_removes_its_link() {
-    let sandbox = Sandbox::seeded();
+fn a_reimport_that_drops_a_step_removes_its_link(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     let original = sandbox.run(&["export", "writing_chain"]).ok().stdout;
     let without_polish =
         original.replace("  - child: polisher\n    type: chains_to\n    order: 2\n", "");
@@ -75,9 +73,8 @@ fn a_reimport_that_drops_a_step_removes_its_link() {
     assert_eq!(links.as_array().expect("links").len(), 1);
 }
 
-#[test]
-fn mcp_servers_json_imports_as_untrusted_without_literal_secrets() {
-    let sandbox = Sandbox::empty();
+fn mcp_servers_json_imports_as_untrusted_without_literal_secrets(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
     let file = sandbox.path("claude_desktop_config.json");
     std::fs::write(
         &file,
@@ -108,11 +105,18 @@ fn mcp_servers_json_imports_as_untrusted_without_literal_secrets() {
     );
     assert!(run.stdout.contains("agentloom mcp trust NAME (everything, github)"), "{}", run.stdout);
 
-    let raw = std::fs::read(&sandbox.db).expect("db");
-    let wal = std::fs::read(sandbox.db.with_extension("db-wal")).unwrap_or_default();
+    // On SQLite every byte of the file and its WAL, freed pages too; on PostgreSQL every row.
+    let stored = match backend {
+        Backend::Sqlite => [
+            std::fs::read(&sandbox.db).expect("db"),
+            std::fs::read(sandbox.db.with_extension("db-wal")).unwrap_or_default(),
+        ]
+        .concat(),
+        Backend::Postgres => sandbox.dump().into_bytes(),
+    };
     for secret in ["ghp_supersecretvalue", "abc.def"] {
-        let found = |bytes: &[u8]| bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
-        assert!(!found(&raw) && !found(&wal), "{secret} landed in the database file");
+        let found = stored.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found, "{secret} landed in the database");
     }
 
     let github: serde_json::Value =
@@ -143,3 +147,10 @@ fn mcp_servers_json_imports_as_untrusted_without_literal_secrets() {
         "a changed command line must be approved again: {list}"
     );
 }
+
+on_both_backends!(
+    every_example_round_trips_byte_for_byte,
+    reimporting_a_changed_workflow_makes_a_new_version_not_a_duplicate,
+    a_reimport_that_drops_a_step_removes_its_link,
+    mcp_servers_json_imports_as_untrusted_without_literal_secrets,
+);

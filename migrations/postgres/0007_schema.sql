@@ -27,6 +27,38 @@ CREATE FUNCTION millis_since(since text) RETURNS bigint LANGUAGE sql VOLATILE AS
                                      - (since::timestamp AT TIME ZONE 'UTC')) * 1000))::bigint
 $$;
 
+-- RFC 7396 merge patch, as SQLite's json_patch: `patch`'s members replace `target`'s, a null
+-- member removes one, objects merge recursively; the target's members keep their order and new
+-- ones follow in the patch's order.
+CREATE FUNCTION agentloom_merge_patch(target json, patch json) RETURNS json LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    merged json;
+BEGIN
+    IF json_typeof(patch) IS DISTINCT FROM 'object' THEN
+        RETURN patch;
+    END IF;
+    IF json_typeof(target) IS DISTINCT FROM 'object' THEN
+        target := '{}';
+    END IF;
+    SELECT coalesce(json_object_agg(key, value ORDER BY place), '{}') INTO merged FROM (
+        SELECT t.key, coalesce(agentloom_merge_patch(t.value, p.value), t.value) AS value, t.place
+        FROM json_each(target) WITH ORDINALITY AS t (key, value, place)
+        LEFT JOIN json_each(patch) AS p (key, value) ON p.key = t.key
+        WHERE p.value IS NULL OR json_typeof(p.value) <> 'null'
+        UNION ALL
+        SELECT p.key, agentloom_merge_patch(NULL, p.value), 1e9 + p.place
+        FROM json_each(patch) WITH ORDINALITY AS p (key, value, place)
+        WHERE json_typeof(p.value) <> 'null'
+          AND NOT EXISTS (SELECT 1 FROM json_each(target) AS t (key, value) WHERE t.key = p.key)
+    ) AS members;
+    RETURN merged;
+END
+$$;
+
+CREATE FUNCTION json_patch(target text, patch text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT agentloom_merge_patch(target::json, patch::json)::text
+$$;
+
 -- Gives a row inserted with a NULL id the next id of its table's identity.
 CREATE FUNCTION agentloom_fill_id() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -39,11 +71,11 @@ $$;
 
 -- What this database is: AgentLoom's ("ALOM"), at which schema version. One row.
 CREATE TABLE agentloom_schema (
-    application_id BIGINT NOT NULL CHECK (application_id = 1095519309),
+    application_id BIGINT NOT NULL CHECK (application_id = 1095520077),
     version        BIGINT NOT NULL CHECK (version >= 7),
     only_row       BOOLEAN PRIMARY KEY DEFAULT true CHECK (only_row)
 );
-INSERT INTO agentloom_schema (application_id, version) VALUES (1095519309, 7);
+INSERT INTO agentloom_schema (application_id, version) VALUES (1095520077, 7);
 
 -- The words the model may grow: a new one is an INSERT.
 CREATE TABLE agent_types (name TEXT PRIMARY KEY, meaning TEXT NOT NULL);

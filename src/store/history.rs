@@ -51,7 +51,7 @@ impl Reader<'_> {
     /// The fingerprint of the definitions and layout as they are now.
     pub fn design_stamp(&self) -> Result<DesignStamp> {
         let sql = "SELECT (SELECT coalesce(max(revision), 0) FROM definition_history), count(*),
-                          total((x + 1.5) * (agent_id + 0.37) + (y + 2.5) * (agent_id + workflow_id * 0.61 + 0.71))
+                          coalesce(sum((x + 1.5) * (agent_id + 0.37) + (y + 2.5) * (agent_id + workflow_id * 0.61 + 0.71)), 0.0)
                    FROM canvas_nodes";
         let stamp = self.first(sql, (), |row| {
             Ok(DesignStamp { revision: row.get(0)?, nodes: row.get(1)?, positions: row.get(2)? })

@@ -68,7 +68,7 @@ impl Reader<'_> {
     ) -> Result<Vec<Message>> {
         let sql = format!(
             "{SELECT} WHERE m.session_id = ?1 AND a.name = ?2
-               AND (m.run_id IS NULL OR m.run_id IS ?3
+               AND (m.run_id IS NULL OR m.run_id = ?3
                     OR (SELECT status FROM runs r WHERE r.id = m.run_id) = 'succeeded')
              ORDER BY m.sequence_number"
         );

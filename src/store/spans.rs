@@ -75,7 +75,7 @@ impl Writer<'_> {
             "INSERT INTO spans (run_id, parent_span_id, agent_id, agent_name, kind, name, position, status, input,
                                 attributes, started_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-                     (SELECT count(*) FROM spans WHERE run_id = ?1 AND parent_span_id IS ?2),
+                     (SELECT count(*) FROM spans WHERE run_id = ?1 AND parent_span_id IS NOT DISTINCT FROM ?2),
                      'running', ?7, ?8, now_utc()) RETURNING id",
             params![
                 span.run_id,

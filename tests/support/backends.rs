@@ -79,7 +79,14 @@ impl TestDb {
     /// A connection of another program to this database; on SQLite with foreign keys enforced,
     /// as every AgentLoom connection has them.
     pub fn raw(&self) -> RawDb {
-        match &self.location {
+        RawDb::of(&self.location)
+    }
+}
+
+impl RawDb {
+    /// A connection to the database at `location`.
+    pub fn of(location: &Location) -> RawDb {
+        match location {
             Location::File(path) => {
                 let conn = rusqlite::Connection::open(path).expect("open the file");
                 conn.pragma_update(None, "foreign_keys", true).expect("foreign keys");
@@ -88,9 +95,7 @@ impl TestDb {
             Location::Postgres(url) => RawDb::Postgres(url.to_string()),
         }
     }
-}
 
-impl RawDb {
     pub fn backend(&self) -> Backend {
         match self {
             RawDb::Sqlite(_) => Backend::Sqlite,

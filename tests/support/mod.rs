@@ -78,6 +78,18 @@ impl Sandbox {
         Sandbox { dir: fresh.dir, db, location: fresh.location }
     }
 
+    /// A sandbox on `backend` with an empty, initialised database.
+    pub fn empty_on(backend: Backend) -> Sandbox {
+        let sandbox = Sandbox::on(backend);
+        sandbox.run(&["db", "init", "--empty"]).ok();
+        sandbox
+    }
+
+    /// Another program's connection to the sandbox's database (see [`backends::RawDb`]).
+    pub fn raw(&self) -> backends::RawDb {
+        backends::RawDb::of(&self.location)
+    }
+
     /// A sandbox on `backend` seeded with the example workflows.
     pub fn seeded_on(backend: Backend) -> Sandbox {
         let sandbox = Sandbox::on(backend);
