@@ -17,6 +17,7 @@ use std::time::Duration;
 use api_server::{ApiServer, Http, echo_service};
 use serde_json::{Value, json};
 use support::Sandbox;
+use support::backends::Backend;
 
 /// Opens a session with the agent `target` and sends `message`; returns how the run ended.
 fn send_to(http: &Http, target: &str, message: &str) -> Value {
@@ -27,7 +28,7 @@ fn send_to(http: &Http, target: &str, message: &str) -> Value {
 
 #[test]
 fn a_stdio_server_written_over_rest_starts_only_after_local_approval() {
-    let (sandbox, _server, http) = echo_service();
+    let (sandbox, _server, http) = echo_service(Backend::Sqlite);
     let marker = sandbox.path("started");
     let touch = format!("touch '{}'", marker.display());
     let created = http
@@ -153,7 +154,7 @@ fn a_key_reference_written_over_rest_is_resolved_only_after_local_approval() {
 #[test]
 fn literal_secrets_and_urls_with_passwords_are_refused_without_echoing_them() {
     const SECRET: &str = "hunter2-4b1d";
-    let (_sandbox, _server, http) = echo_service();
+    let (_sandbox, _server, http) = echo_service(Backend::Sqlite);
     let stdio = |env: Value| json!({"name": "tool", "command": "tool", "env": env});
     let cases = [
         (

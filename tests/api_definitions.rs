@@ -9,12 +9,13 @@ mod support;
 
 use api_server::{Http, echo_service as service};
 use serde_json::{Value, json};
-use support::{Sandbox, dump};
+use support::Sandbox;
+use support::backends::Backend;
 
 /// Sends `requests`, each expected to fail with `status` and a message containing its needle,
 /// and checks that none of them changed a stored row.
 fn refused(sandbox: &Sandbox, http: &Http, requests: &[(&str, &str, Value, u16, &str)]) {
-    let before = dump(&sandbox.db);
+    let before = sandbox.dump();
     for (method, path, body, status, needle) in requests {
         let reply = match *method {
             "POST" => http.post(path, body.clone()),
@@ -24,12 +25,11 @@ fn refused(sandbox: &Sandbox, http: &Http, requests: &[(&str, &str, Value, u16, 
         };
         reply.error(*status, needle);
     }
-    assert_eq!(before, dump(&sandbox.db), "a refused request changed the database");
+    assert_eq!(before, sandbox.dump(), "a refused request changed the database");
 }
 
-#[test]
-fn agents_are_created_read_changed_and_deleted() {
-    let (sandbox, _server, http) = service();
+fn agents_are_created_read_changed_and_deleted(backend: Backend) {
+    let (sandbox, _server, http) = service(backend);
     let created = http
         .post(
             "/agents",
@@ -161,9 +161,8 @@ fn agents_are_created_read_changed_and_deleted() {
     http.delete("/agents/editor?cascade=maybe").error(400, "cascade");
 }
 
-#[test]
-fn workflows_are_created_read_changed_and_deleted() {
-    let (sandbox, _server, http) = service();
+fn workflows_are_created_read_changed_and_deleted(backend: Backend) {
+    let (sandbox, _server, http) = service(backend);
     http.post("/agents", json!({"name": "helper", "kind": "basic", "llm": "echo"})).expect(201);
     let created = http
         .post("/workflows", json!({"name": "help", "root": "helper", "description": "Helps"}))
@@ -218,9 +217,8 @@ fn workflows_are_created_read_changed_and_deleted() {
     http.get("/agents/helper").expect(200);
 }
 
-#[test]
-fn links_are_created_read_changed_and_deleted() {
-    let (sandbox, _server, http) = service();
+fn links_are_created_read_changed_and_deleted(backend: Backend) {
+    let (sandbox, _server, http) = service(backend);
     for (name, kind) in [("pipeline", "chain"), ("a", "basic"), ("b", "basic"), ("loop", "chain")] {
         http.post("/agents", json!({"name": name, "kind": kind, "llm": "echo"})).expect(201);
     }
@@ -302,9 +300,8 @@ fn links_are_created_read_changed_and_deleted() {
     http.delete(&format!("/links/{id}")).error(404, "does not exist");
 }
 
-#[test]
-fn llm_configs_keep_only_key_references() {
-    let (sandbox, _server, http) = service();
+fn llm_configs_keep_only_key_references(backend: Backend) {
+    let (sandbox, _server, http) = service(backend);
     let created = http
         .post(
             "/llm-configs",
@@ -393,13 +390,12 @@ fn llm_configs_keep_only_key_references() {
     ] {
         assert!(!request.text.contains(pasted), "the key was echoed: {}", request.text);
     }
-    assert!(!dump(&sandbox.db).contains(pasted));
+    assert!(!sandbox.dump().contains(pasted));
     assert_eq!(http.delete("/llm-configs/echo").status, 204);
 }
 
-#[test]
-fn mcp_servers_refuse_literal_secrets() {
-    let (sandbox, _server, http) = service();
+fn mcp_servers_refuse_literal_secrets(backend: Backend) {
+    let (sandbox, _server, http) = service(backend);
     let stdio = http
         .post(
             "/mcp-servers",
@@ -471,9 +467,8 @@ fn mcp_servers_refuse_literal_secrets() {
     assert_eq!(http.get("/agents/reader").expect(200)["mcp_servers"], json!([]));
 }
 
-#[test]
-fn errors_use_the_same_words_as_the_cli() {
-    let (sandbox, _server, http) = service();
+fn errors_use_the_same_words_as_the_cli(backend: Backend) {
+    let (sandbox, _server, http) = service(backend);
     http.post("/agents", json!({"name": "solo", "kind": "basic"})).expect(201);
     http.post("/agents", json!({"name": "team", "kind": "chain"})).expect(201);
     let cases: [(&[&str], api_server::Reply); 4] = [
@@ -496,3 +491,12 @@ fn errors_use_the_same_words_as_the_cli() {
         sandbox.run(args).fails_with(&message);
     }
 }
+
+on_both_backends!(
+    agents_are_created_read_changed_and_deleted,
+    workflows_are_created_read_changed_and_deleted,
+    links_are_created_read_changed_and_deleted,
+    llm_configs_keep_only_key_references,
+    mcp_servers_refuse_literal_secrets,
+    errors_use_the_same_words_as_the_cli,
+);

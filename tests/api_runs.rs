@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 use api_server::{ApiServer, Http, WebhookReceiver, echo_service, sse_events};
 use serde_json::{Value, json};
 use support::Sandbox;
+use support::backends::Backend;
 
 /// A service on an empty database with an offline echo agent `helper` in a workflow `help`.
-fn service() -> (Sandbox, ApiServer, Http) {
-    let (sandbox, server, http) = echo_service();
+fn service(backend: Backend) -> (Sandbox, ApiServer, Http) {
+    let (sandbox, server, http) = echo_service(backend);
     http.post("/agents", json!({"name": "helper", "kind": "basic", "llm": "echo"})).expect(201);
     http.post("/workflows", json!({"name": "help", "root": "helper"})).expect(201);
     (sandbox, server, http)
@@ -71,9 +72,8 @@ fn send_in_background(base: &str, session: i64, message: &str) -> thread::JoinHa
     })
 }
 
-#[test]
-fn a_session_answers_keeps_its_history_and_records_its_runs() {
-    let (_sandbox, _server, http) = service();
+fn a_session_answers_keeps_its_history_and_records_its_runs(backend: Backend) {
+    let (_sandbox, _server, http) = service(backend);
     let session = http.post("/sessions", json!({"target": "help", "title": "first"})).expect(201);
     assert_eq!(session["workflow"], "help");
     assert_eq!(session["agent"], "helper");
@@ -136,9 +136,8 @@ fn a_session_answers_keeps_its_history_and_records_its_runs() {
     assert_eq!(http.get(&format!("/runs/{run}/logs?level=error")).expect(200), json!([]));
 }
 
-#[test]
-fn sending_refuses_what_cannot_run() {
-    let (_sandbox, _server, http) = service();
+fn sending_refuses_what_cannot_run(backend: Backend) {
+    let (_sandbox, _server, http) = service(backend);
     http.post("/agents", json!({"name": "empty_chain", "kind": "chain"})).expect(201);
     let chain = open_session(&http, "empty_chain");
     http.post(&format!("/sessions/{chain}/send"), json!({"message": "hi"}))
@@ -162,9 +161,8 @@ fn sending_refuses_what_cannot_run() {
         .error(409, "has already ended (succeeded)");
 }
 
-#[test]
-fn a_message_streams_its_run_as_server_sent_events() {
-    let (_sandbox, _server, http) = service();
+fn a_message_streams_its_run_as_server_sent_events(backend: Backend) {
+    let (_sandbox, _server, http) = service(backend);
     let id = open_session(&http, "help");
     let reply = http.send(
         reqwest::Method::POST,
@@ -203,9 +201,8 @@ fn a_message_streams_its_run_as_server_sent_events() {
     assert!(events[0].1["error"].as_str().unwrap_or_default().contains("is not ready to run"));
 }
 
-#[test]
-fn questions_are_answered_over_http_and_runs_cancelled() {
-    let (_sandbox, server, http) = service();
+fn questions_are_answered_over_http_and_runs_cancelled(backend: Backend) {
+    let (_sandbox, server, http) = service(backend);
     add_asker(&http);
     let session = open_session(&http, "asker");
 
@@ -250,9 +247,8 @@ fn questions_are_answered_over_http_and_runs_cancelled() {
     assert_eq!(http.get(&format!("/runs/{run}")).expect(200)["run"]["status"], "cancelled");
 }
 
-#[test]
-fn a_finished_run_is_posted_to_its_workflows_webhook_with_retries() {
-    let (_sandbox, server, http) = service();
+fn a_finished_run_is_posted_to_its_workflows_webhook_with_retries(backend: Backend) {
+    let (_sandbox, server, http) = service(backend);
     let receiver = WebhookReceiver::start(&[500, 503, 200]);
     http.put("/workflows/help", json!({"webhook_url": receiver.url})).expect(200);
     let id = open_session(&http, "help");
@@ -280,9 +276,8 @@ fn a_finished_run_is_posted_to_its_workflows_webhook_with_retries() {
     assert!(receiver.next(Duration::from_millis(1500)).is_none());
 }
 
-#[test]
-fn a_webhook_that_keeps_failing_is_given_up_after_bounded_attempts() {
-    let (_sandbox, server, http) = service();
+fn a_webhook_that_keeps_failing_is_given_up_after_bounded_attempts(backend: Backend) {
+    let (_sandbox, server, http) = service(backend);
     let receiver = WebhookReceiver::start(&[500; 10]);
     http.put("/workflows/help", json!({"webhook_url": receiver.url})).expect(200);
     let id = open_session(&http, "help");
@@ -293,9 +288,8 @@ fn a_webhook_that_keeps_failing_is_given_up_after_bounded_attempts() {
     assert!(server.log().contains("last=true"), "{}", server.log());
 }
 
-#[test]
-fn stopping_the_service_interrupts_its_runs_which_resume_after_a_restart() {
-    let (sandbox, mut server, http) = service();
+fn stopping_the_service_interrupts_its_runs_which_resume_after_a_restart(backend: Backend) {
+    let (sandbox, mut server, http) = service(backend);
     add_asker(&http);
     let session = open_session(&http, "asker");
     let waiting = send_in_background(&server.base(), session, "pick");
@@ -376,9 +370,8 @@ fn stopping_the_service_interrupts_its_runs_which_resume_after_a_restart() {
     assert_eq!(http.get(&format!("/runs/{other}")).expect(200)["run"]["status"], "cancelled");
 }
 
-#[test]
-fn a_run_replays_from_its_recording_and_compares_with_its_source() {
-    let (_sandbox, _server, http) = service();
+fn a_run_replays_from_its_recording_and_compares_with_its_source(backend: Backend) {
+    let (_sandbox, _server, http) = service(backend);
     let session = open_session(&http, "help");
     let send = format!("/sessions/{session}/send");
     let first = http.post(&send, json!({"message": "hello there"})).expect(200);
@@ -409,3 +402,14 @@ fn a_run_replays_from_its_recording_and_compares_with_its_source() {
         .error(409, "cannot be replayed");
     http.post(&format!("/runs/{source}/replay"), json!({"from": 1})).error(400, "from");
 }
+
+on_both_backends!(
+    a_session_answers_keeps_its_history_and_records_its_runs,
+    sending_refuses_what_cannot_run,
+    a_message_streams_its_run_as_server_sent_events,
+    questions_are_answered_over_http_and_runs_cancelled,
+    a_finished_run_is_posted_to_its_workflows_webhook_with_retries,
+    a_webhook_that_keeps_failing_is_given_up_after_bounded_attempts,
+    stopping_the_service_interrupts_its_runs_which_resume_after_a_restart,
+    a_run_replays_from_its_recording_and_compares_with_its_source,
+);

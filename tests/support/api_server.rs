@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Sandbox;
+use super::support::backends::Backend;
 
 /// How long the service may take to say where it listens.
 const START_DEADLINE: Duration = Duration::from_secs(30);
@@ -130,9 +131,10 @@ fn drain(
     });
 }
 
-/// A service on a new, empty database with one offline LLM config, `echo` (passthrough).
-pub fn echo_service() -> (Sandbox, ApiServer, Http) {
-    let sandbox = Sandbox::empty();
+/// A service on a new, empty database of `backend` with one offline LLM config, `echo`
+/// (passthrough).
+pub fn echo_service(backend: Backend) -> (Sandbox, ApiServer, Http) {
+    let sandbox = Sandbox::empty_on(backend);
     let server = ApiServer::start(&sandbox);
     let http = server.client();
     let echo = serde_json::json!({"name": "echo", "provider": "passthrough", "model": "echo"});
