@@ -15,15 +15,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use api_server::ApiServer;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use scripted_llm::{Answer, Reply, ScriptedLlm};
 use serde_json::{Value, json};
 use support::Sandbox;
+use support::backends::Backend;
 
 /// A database whose `writing` workflow chains `drafter` and `polisher`, both on `model`, which
 /// reaches `server`.
-fn writing_chain(server: &ScriptedLlm) -> Sandbox {
-    let sandbox = Sandbox::empty();
+fn writing_chain(backend: Backend, server: &ScriptedLlm) -> Sandbox {
+    let sandbox = Sandbox::empty_on(backend);
     let base = server.base_url();
     for args in [
         &[
@@ -81,13 +82,18 @@ fn spawn_run(sandbox: &Sandbox, args: &[&str]) -> Child {
         .expect("start agentloom run")
 }
 
-/// A read-only look at the file, as another program would take.
-fn peek(sandbox: &Sandbox) -> Connection {
-    Connection::open_with_flags(&sandbox.db, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open")
+/// The one value of query `sql`, read as another program would read it.
+fn query<T: std::str::FromStr>(sandbox: &Sandbox, sql: &str) -> T {
+    let value = sandbox.raw().value(sql);
+    value.parse().unwrap_or_else(|_| panic!("{sql} gave {value:?}"))
 }
 
-fn query<T: rusqlite::types::FromSql>(sandbox: &Sandbox, sql: &str) -> T {
-    peek(sandbox).query_row(sql, [], |row| row.get(0)).expect(sql)
+/// `sqlite` or `postgres`, the SQL of the sandbox's backend where the dialects differ.
+fn dialect<'a>(sandbox: &Sandbox, sqlite: &'a str, postgres: &'a str) -> &'a str {
+    match sandbox.raw().backend() {
+        Backend::Sqlite => sqlite,
+        Backend::Postgres => postgres,
+    }
 }
 
 /// Waits until `sql` (one number) returns `want`, for at most `limit`; returns how long it took.
@@ -104,9 +110,7 @@ fn wait_for(sandbox: &Sandbox, sql: &str, want: i64, limit: Duration) -> Duratio
 }
 
 fn statuses(sandbox: &Sandbox, sql: &str) -> Vec<String> {
-    let conn = peek(sandbox);
-    let mut statement = conn.prepare(sql).expect(sql);
-    statement.query_map([], |row| row.get(0)).expect(sql).collect::<Result<_, _>>().expect(sql)
+    sandbox.raw().rows(sql).concat()
 }
 
 fn kill_hard(child: &mut Child) {
@@ -137,14 +141,15 @@ fn terminate(child: &mut Child) -> std::process::Output {
 
 const DRAFT_CALL_RUNNING: &str = "SELECT count(*) FROM spans WHERE kind = 'llm_call' AND agent_name = 'polisher' AND status = 'running'";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_again() {
+async fn a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_again(
+    backend: Backend,
+) {
     let server = ScriptedLlm::start([
         Reply::Answer(Answer::text(&["A first draft."]).with_usage(10, 3)),
         Reply::Hang,
     ])
     .await;
-    let sandbox = writing_chain(&server);
+    let sandbox = writing_chain(backend, &server);
     // A live service on the same file notices the dead run by itself.
     let _service = ApiServer::start(&sandbox);
     let mut child = spawn_run(&sandbox, &["writing", "--input", "tea"]);
@@ -206,14 +211,22 @@ async fn a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_
     );
     let reused: i64 = query(
         &sandbox,
-        "SELECT count(*) FROM spans WHERE run_id = 1 AND json_extract(attributes, '$.reused') = 1",
+        dialect(
+            &sandbox,
+            "SELECT count(*) FROM spans WHERE run_id = 1 AND json_extract(attributes, '$.reused') = 1",
+            "SELECT count(*) FROM spans WHERE run_id = 1 AND attributes::jsonb -> 'reused' = 'true'",
+        ),
     );
     assert_eq!(reused, 1, "the draft's model call is marked as reused");
     let attempt: i64 = query(&sandbox, "SELECT attempt FROM runs WHERE id = 1");
     assert_eq!(attempt, 2);
     let messages = statuses(
         &sandbox,
-        "SELECT role || ':' || json_extract(content, '$[0].text') FROM messages WHERE run_id = 1 ORDER BY sequence_number",
+        dialect(
+            &sandbox,
+            "SELECT role || ':' || json_extract(content, '$[0].text') FROM messages WHERE run_id = 1 ORDER BY sequence_number",
+            "SELECT role || ':' || (content::json -> 0 ->> 'text') FROM messages WHERE run_id = 1 ORDER BY sequence_number",
+        ),
     );
     assert_eq!(
         messages,
@@ -224,18 +237,21 @@ async fn a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_
             "assistant:A polished draft."
         ]
     );
-    let integrity: String = query(&sandbox, "PRAGMA integrity_check");
-    assert_eq!(integrity, "ok");
+    if backend == Backend::Sqlite {
+        let integrity: String = query(&sandbox, "PRAGMA integrity_check");
+        assert_eq!(integrity, "ok");
+    }
 
     // Only an interrupted run resumes.
     sandbox.run(&["runs", "resume", "1"]).fails_with("run 1 cannot be resumed: it succeeded");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_records_the_run_as_interrupted_and_a_question_of_a_dead_run_is_withdrawn() {
+async fn sigterm_records_the_run_as_interrupted_and_a_question_of_a_dead_run_is_withdrawn(
+    backend: Backend,
+) {
     let server =
         ScriptedLlm::start([Reply::Answer(Answer::text(&["A first draft."])), Reply::Hang]).await;
-    let sandbox = writing_chain(&server);
+    let sandbox = writing_chain(backend, &server);
     let mut child = spawn_run(&sandbox, &["writing", "--input", "tea"]);
     wait_for(&sandbox, DRAFT_CALL_RUNNING, 1, Duration::from_secs(30));
     let output = terminate(&mut child);
@@ -249,15 +265,13 @@ async fn sigterm_records_the_run_as_interrupted_and_a_question_of_a_dead_run_is_
     assert_eq!(owners, 0, "the lease was given back");
 
     // A question left pending by a run whose process died is withdrawn, and cannot be answered.
-    let conn = Connection::open(&sandbox.db).expect("open");
-    conn.execute_batch(
+    sandbox.raw().execute(
         "INSERT INTO run_owners (host, pid, program, lease_expires_at) VALUES ('gone-host', 1, 'test', '2000-01-01T00:00:00.000Z');
          INSERT INTO sessions (title) VALUES ('asked');
          INSERT INTO runs (session_id, target_name, input, status, owner_id) VALUES (2, 'writing', 'q', 'waiting', (SELECT max(id) FROM run_owners));
          INSERT INTO human_input_requests (run_id, session_id, source, prompt) VALUES (2, 2, 'agent', 'Which tea?');",
     )
     .expect("a run left waiting by a process on another machine");
-    drop(conn);
     sandbox.run(&["answer"]).ok();
     assert_eq!(
         statuses(&sandbox, "SELECT status FROM runs ORDER BY id"),
@@ -273,21 +287,27 @@ async fn sigterm_records_the_run_as_interrupted_and_a_question_of_a_dead_run_is_
     sandbox.run(&["runs", "resume", "2"]).fails_with("it cancelled");
 }
 
-#[test]
-fn an_owner_on_another_machine_counts_as_gone_only_once_its_lease_expired() {
-    let sandbox = Sandbox::empty();
-    let conn = Connection::open(&sandbox.db).expect("open");
-    conn.execute_batch(
-        "INSERT INTO run_owners (host, pid, program, lease_expires_at)
-           VALUES ('other-machine', 4242, 'agentloom worker', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 hour')),
-                  ('other-machine', 4243, 'agentloom worker', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 second'));
+fn an_owner_on_another_machine_counts_as_gone_only_once_its_lease_expired(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
+    let (in_an_hour, a_second_ago) = match backend {
+        Backend::Sqlite => (
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 hour')",
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 second')",
+        ),
+        Backend::Postgres => ("now_utc_plus(3600)", "now_utc_plus(-1)"),
+    };
+    sandbox
+        .raw()
+        .execute(&format!(
+            "INSERT INTO run_owners (host, pid, program, lease_expires_at)
+           VALUES ('other-machine', 4242, 'agentloom worker', {in_an_hour}),
+                  ('other-machine', 4243, 'agentloom worker', {a_second_ago});
          INSERT INTO sessions (title) VALUES ('a'), ('b');
          INSERT INTO runs (session_id, target_name, input, status, owner_id)
            VALUES (1, 'x', 'live lease', 'running', 1), (2, 'x', 'expired lease', 'running', 2);
-         INSERT INTO spans (run_id, kind, status) VALUES (2, 'agent', 'running');",
-    )
-    .expect("runs of two owners elsewhere");
-    drop(conn);
+         INSERT INTO spans (run_id, kind, status) VALUES (2, 'agent', 'running');"
+        ))
+        .expect("runs of two owners elsewhere");
     sandbox.run(&["runs", "list"]).ok();
     assert_eq!(
         statuses(&sandbox, "SELECT status FROM runs ORDER BY id"),
@@ -300,10 +320,11 @@ fn an_owner_on_another_machine_counts_as_gone_only_once_its_lease_expired() {
     assert_eq!(left, ["4242"], "the expired owner is removed, the live one kept");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_takes_one_turn_at_a_time_across_processes_and_forgets_a_turn_without_answer() {
+async fn a_session_takes_one_turn_at_a_time_across_processes_and_forgets_a_turn_without_answer(
+    backend: Backend,
+) {
     let server = ScriptedLlm::start([Reply::Hang]).await;
-    let sandbox = writing_chain(&server);
+    let sandbox = writing_chain(backend, &server);
     sandbox
         .run(&[
             "agent",
@@ -386,11 +407,10 @@ fn a_service_keeps_every_acknowledged_run_while_another_program_reads_the_file()
     assert_eq!(integrity, "ok");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_process_taken_for_dead_stops_its_runs_and_takes_a_new_lease() {
+async fn a_process_taken_for_dead_stops_its_runs_and_takes_a_new_lease(backend: Backend) {
     let server =
         ScriptedLlm::start([Reply::Answer(Answer::text(&["A first draft."])), Reply::Hang]).await;
-    let sandbox = writing_chain(&server);
+    let sandbox = writing_chain(backend, &server);
     let service = ApiServer::start(&sandbox);
     let base = service.base();
     let send = tokio::task::spawn_blocking(move || {
@@ -402,9 +422,7 @@ async fn a_process_taken_for_dead_stops_its_runs_and_takes_a_new_lease() {
     wait_for(&sandbox, DRAFT_CALL_RUNNING, 1, Duration::from_secs(30));
     let first: i64 = query(&sandbox, "SELECT id FROM run_owners");
     // Another process decides the service is gone (as after a stall longer than the lease).
-    let conn = Connection::open(&sandbox.db).expect("open");
-    conn.execute("DELETE FROM run_owners", []).expect("take the lease");
-    drop(conn);
+    sandbox.raw().execute("DELETE FROM run_owners").expect("take the lease");
     let answer = send.await.expect("the send");
     assert_eq!(answer["status"], "interrupted", "{answer}");
     let owners = statuses(
@@ -417,3 +435,11 @@ async fn a_process_taken_for_dead_stops_its_runs_and_takes_a_new_lease() {
         query(&sandbox, "SELECT count(*) FROM spans WHERE status IN ('running', 'waiting')");
     assert_eq!(open, 0);
 }
+
+on_both_backends!(an_owner_on_another_machine_counts_as_gone_only_once_its_lease_expired);
+on_both_backends!(
+    async a_killed_run_is_interrupted_and_resumes_without_calling_finished_steps_again,
+    sigterm_records_the_run_as_interrupted_and_a_question_of_a_dead_run_is_withdrawn,
+    a_session_takes_one_turn_at_a_time_across_processes_and_forgets_a_turn_without_answer,
+    a_process_taken_for_dead_stops_its_runs_and_takes_a_new_lease,
+);

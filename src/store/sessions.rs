@@ -142,12 +142,14 @@ impl Writer<'_> {
         let agent = self.agent_id(&target.agent)?;
         let name = target.workflow.as_deref().unwrap_or(&target.agent);
         let revision = self.current_revision()?;
-        let inserted = self.insert(
-            "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
-                               status, origin, owner_id, started_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, now_utc()) RETURNING id",
-            params![session, workflow, agent, name, revision, input, origin.as_str(), owner.0],
-        );
+        let inserted = self.db.recoverable(|| {
+            self.insert(
+                "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
+                                   status, origin, owner_id, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, now_utc()) RETURNING id",
+                params![session, workflow, agent, name, revision, input, origin.as_str(), owner.0],
+            )
+        });
         self.refuse_second_turn(session, inserted)
     }
 
@@ -162,12 +164,14 @@ impl Writer<'_> {
                 current.status
             )));
         }
-        let claimed = self.exec(
-            "UPDATE runs SET status = 'running', error = NULL, output = NULL, ended_at = NULL,
-                    owner_id = ?2, attempt = attempt + 1
-             WHERE id = ?1 AND status = 'interrupted'",
-            params![run, owner.0],
-        );
+        let claimed = self.db.recoverable(|| {
+            self.exec(
+                "UPDATE runs SET status = 'running', error = NULL, output = NULL, ended_at = NULL,
+                        owner_id = ?2, attempt = attempt + 1
+                 WHERE id = ?1 AND status = 'interrupted'",
+                params![run, owner.0],
+            )
+        });
         self.refuse_second_turn(current.session_id, claimed)?;
         self.exec("DELETE FROM messages WHERE run_id = ?1", [run])?;
         self.exec("DELETE FROM spans WHERE run_id = ?1", [run])?;

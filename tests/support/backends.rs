@@ -48,9 +48,25 @@ impl TestDb {
 }
 
 /// Declares, for each named `fn NAME(backend: Backend)`, a module `NAME` with the tests `sqlite`
-/// and `postgres`, each calling it with its backend.
+/// and `postgres`, each calling it with its backend; `async` before the names: for each
+/// `async fn NAME(backend: Backend)`, run on a two-thread tokio runtime.
 #[macro_export]
 macro_rules! on_both_backends {
+    (async $($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$test($crate::support::backends::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$test($crate::support::backends::Backend::Postgres).await
+                }
+            }
+        )+
+    };
     ($($test:ident),+ $(,)?) => {
         $(
             mod $test {

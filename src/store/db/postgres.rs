@@ -18,6 +18,7 @@ use tokio_postgres::{AsyncMessage, Client, NoTls, Statement};
 use super::param::Param;
 use super::row::Cell;
 use crate::store::error::{Result, StoreError};
+use crate::store::open::BUSY_TIMEOUT;
 
 /// The channel every write transaction notifies, and every connection listens on.
 pub(super) const CHANGES_CHANNEL: &str = "agentloom_changes";
@@ -55,7 +56,12 @@ impl PgConn {
             .map_err(|_| StoreError::postgres("its thread ended before connecting"))??;
         let backend: i32 = block_on(client.query_one("SELECT pg_backend_pid()", &[]))?.get(0);
         heard.own_backend.store(backend, Ordering::Relaxed);
-        block_on(client.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}")))?;
+        // A write waits for another as long as SQLite's busy timeout, then fails as busy (55P03).
+        let setup = format!(
+            "SET lock_timeout = '{}ms'; SET TIME ZONE 'UTC'; LISTEN {CHANGES_CHANNEL}",
+            BUSY_TIMEOUT.as_millis()
+        );
+        block_on(client.batch_execute(&setup))?;
         Ok(PgConn { client, statements: RefCell::new(HashMap::new()), heard })
     }
 
