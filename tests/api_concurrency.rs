@@ -1,5 +1,6 @@
-//! The REST service and the CLI on one database file at the same time: runs and definition
-//! writes from both, in parallel, never meet "database is locked" and lose no row.
+//! Two REST service replicas and the CLI on one database (a SQLite file, a PostgreSQL server) at
+//! the same time: runs and definition writes from all of them, in parallel, never meet "database
+//! is locked" and lose no row.
 
 #[path = "support/api_server.rs"]
 mod api_server;
@@ -10,20 +11,23 @@ use std::thread;
 use api_server::{ApiServer, Http};
 use serde_json::json;
 use support::Sandbox;
+use support::backends::Backend;
 
 const API_CLIENTS: usize = 4;
 const CLI_PROCESSES: usize = 3;
 const TURNS: usize = 5;
 
-#[test]
-fn the_service_and_the_cli_share_one_file_without_locking_errors_or_lost_rows() {
-    let sandbox = Sandbox::seeded();
-    let server = ApiServer::start(&sandbox);
-    let base = server.base();
+/// Two service replicas (as behind a load balancer) and several CLI processes on one database.
+fn two_services_and_the_cli_share_one_database_without_locking_errors_or_lost_rows(
+    backend: Backend,
+) {
+    let sandbox = Sandbox::seeded_on(backend);
+    let replicas = [ApiServer::start(&sandbox), ApiServer::start(&sandbox)];
+    let server = &replicas[0];
 
     let api_clients: Vec<_> = (0..API_CLIENTS)
         .map(|client| {
-            let base = base.clone();
+            let base = replicas[client % replicas.len()].base();
             thread::spawn(move || {
                 let http = Http::new(&base, None);
                 let session = http.post("/sessions", json!({"target": "hello_basic"})).expect(201);
@@ -44,9 +48,9 @@ fn the_service_and_the_cli_share_one_file_without_locking_errors_or_lost_rows() 
         .collect();
     let cli_processes: Vec<_> = (0..CLI_PROCESSES)
         .map(|process| {
-            let db = sandbox.db.clone();
+            let (db, location) = (sandbox.db.clone(), sandbox.location.clone());
             thread::spawn(move || {
-                let sandbox = Sandbox { dir: tempfile::tempdir().expect("dir"), db };
+                let sandbox = Sandbox { dir: tempfile::tempdir().expect("dir"), db, location };
                 for turn in 0..TURNS {
                     let input = format!("process {process} turn {turn}");
                     sandbox.run(&["--json", "run", "hello_basic", "--input", &input]).ok();
@@ -66,8 +70,10 @@ fn the_service_and_the_cli_share_one_file_without_locking_errors_or_lost_rows() 
     }
 
     let http = server.client();
-    let log = server.log();
-    assert!(!log.contains("locked") && !log.contains("busy"), "{log}");
+    for replica in &replicas {
+        let log = replica.log();
+        assert!(!log.contains("locked") && !log.contains("busy"), "{log}");
+    }
     let runs = http.get("/runs?limit=1000").expect(200);
     let runs = runs.as_array().expect("runs");
     let from = |origin: &str| runs.iter().filter(|r| r["origin"] == origin).count();
@@ -92,3 +98,5 @@ fn the_service_and_the_cli_share_one_file_without_locking_errors_or_lost_rows() 
     }
     sandbox.run(&["db", "check"]).ok();
 }
+
+on_both_backends!(two_services_and_the_cli_share_one_database_without_locking_errors_or_lost_rows);

@@ -11,8 +11,6 @@
 
 #[path = "support/api_server.rs"]
 mod api_server;
-#[path = "support/install_lock.rs"]
-mod install_lock;
 #[path = "support/schemathesis.rs"]
 mod schemathesis;
 mod support;

@@ -9,6 +9,7 @@
 mod app_window;
 #[path = "support/mcp_peers.rs"]
 mod mcp_peers;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -12,6 +12,7 @@
 mod aimock;
 #[path = "support/engine_bench.rs"]
 mod engine_bench;
+mod support;
 
 use std::time::Duration;
 

@@ -6,6 +6,7 @@
 
 #[path = "support/mcp_peers.rs"]
 mod mcp_peers;
+mod support;
 
 use std::io::Write as _;
 use std::path::Path;

@@ -43,7 +43,7 @@ fn check_list(raw: &RawDb, table: &str, column: &str) -> BTreeSet<String> {
     };
     let start = sql.find(&list_start).unwrap_or_else(|| panic!("no CHECK on {table}.{column}"));
     let list = &sql[start + list_start.len()..];
-    let list = &list[..list.find(|c| c == ')' || c == ']').expect("close")];
+    let list = &list[..list.find([')', ']']).expect("close")];
     list.split(',')
         .map(|word| word.trim().trim_end_matches("::text").trim_matches('\'').to_owned())
         .collect()

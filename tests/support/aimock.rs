@@ -5,9 +5,6 @@
 
 #![allow(dead_code)]
 
-#[path = "install_lock.rs"]
-mod install_lock;
-
 use std::fs;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -18,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use install_lock::InstallLock;
+use super::support::install_lock::InstallLock;
 use serde_json::{Map, Value};
 
 /// The npm package, pinned in `tests/peers/package-lock.json`.

@@ -17,10 +17,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use install_lock::InstallLock;
-
-#[path = "install_lock.rs"]
-mod install_lock;
+use super::support::install_lock::InstallLock;
 
 const EVERYTHING: &str = "@modelcontextprotocol/server-everything";
 /// How long an install (or waiting for another test binary's) may take.

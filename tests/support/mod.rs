@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use agentloom::store::Location;
 
 pub mod backends;
-mod install_lock;
+pub mod install_lock;
 pub mod postgres;
 
 use backends::Backend;

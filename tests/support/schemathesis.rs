@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::install_lock::InstallLock;
+use super::support::install_lock::InstallLock;
 
 /// How long an install (or waiting for another test binary's) may take.
 const INSTALL_DEADLINE: Duration = Duration::from_secs(600);
