@@ -198,6 +198,8 @@ pub struct Run {
     created_at: String,
     started_at: Option<String>,
     ended_at: Option<String>,
+    /// Enqueued for workers (`"queue": true`): a worker runs it, another resumes it if that one dies.
+    queued: bool,
 }
 
 /// One step of a run.
@@ -297,6 +299,15 @@ pub struct RunOutcome {
     input_tokens: i64,
     output_tokens: i64,
     cost_usd: f64,
+}
+
+/// A run left to a worker.
+#[derive(ToSchema)]
+pub struct Enqueued {
+    run_id: i64,
+    session_id: i64,
+    /// `queued`
+    status: RunStatus,
 }
 
 /// Two runs compared, step by step.

@@ -38,6 +38,9 @@ pub struct NewSession {
 pub struct SendMessage {
     /// What to give the workflow or agent.
     message: String,
+    /// Leave the run to a worker (`agentloom worker`) and answer at once with its id (202).
+    #[serde(default)]
+    queue: bool,
 }
 
 /// Opens a session with a workflow or an agent; its id is what `send` and `history` take.
@@ -110,6 +113,7 @@ pub async fn history(
     responses(
         (status = 200, description = "How the run ended, or its events as they happen (text_retracted: drop the text streamed so far for its span_id; a retry streams anew, or a cut answer follows)",
          content((schemas::RunOutcome = "application/json"), (String = "text/event-stream"))),
+        (status = 202, description = "Queued (`queue: true`): a worker will run it; follow it with GET /runs/{run_id}", body = schemas::Enqueued),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The session has a message going, or its target is not ready to run", body = ErrorBody),
         (status = "default", body = ErrorBody)))]
@@ -126,13 +130,18 @@ pub async fn send(
             "session {id} has nothing to talk with: its workflow or agent was deleted"
         ))
     })?;
+    let request =
+        RunRequest { target, input: body.message, session: Some(id), origin: RunOrigin::Api };
+    if body.queue {
+        // Workers take a session's queued turns one after another, in the order they came.
+        let queued = state.engine().enqueue(request).await?;
+        return Ok((StatusCode::ACCEPTED, Json(queued)).into_response());
+    }
     let claim = state.claim_session(id).ok_or_else(|| {
         ApiError::conflict(format!(
             "session {id} is still answering the previous message; send this one when it is done"
         ))
     })?;
-    let request =
-        RunRequest { target, input: body.message, session: Some(id), origin: RunOrigin::Api };
     if wants_events(&headers) {
         return Ok(stream_run(state, claim, request).into_response());
     }

@@ -16,6 +16,7 @@ mod serve;
 mod serve_mcp;
 mod streamed_answer;
 mod transfer;
+mod worker;
 mod workflow;
 
 use std::path::PathBuf;
@@ -102,6 +103,8 @@ pub enum Command {
     State(runs::StateCommand),
     /// Serve the database to other programs: the REST API (--http), or workflows as MCP tools (--mcp)
     Serve(serve::ServeArgs),
+    /// Run queued runs (`run --queue`, REST `"queue": true`) from the database, on any machine that reaches it
+    Worker(worker::WorkerArgs),
 }
 
 /// What `--version` prints: the program and the schema it writes.
@@ -185,5 +188,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::State(command)) => runs::state(&globals, command),
         Some(Command::Serve(args)) => serve::serve(&globals, args),
+        Some(Command::Worker(args)) => worker::worker(&globals, args),
     }
 }

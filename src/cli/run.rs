@@ -29,6 +29,9 @@ pub struct RunArgs {
     /// Print no progress, only the answer
     #[arg(long, short)]
     quiet: bool,
+    /// Leave the run to a worker (`agentloom worker`): print its id and return at once
+    #[arg(long)]
+    queue: bool,
 }
 
 #[derive(Debug, Args)]
@@ -41,7 +44,7 @@ pub struct ChatArgs {
 }
 
 /// Builds the runtime the engine runs on; the CLI has no global one.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
@@ -52,7 +55,33 @@ pub(super) fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<ExitCode> 
         session: args.session,
         origin: RunOrigin::Cli,
     };
+    if args.queue {
+        return enqueue(globals, request);
+    }
     execute(globals, &args.name, args.quiet, move |engine| async move { engine.run(request).await })
+}
+
+/// Enqueues `request` for workers and prints the run's id (with `--json`, the run's id, session
+/// and status).
+fn enqueue(globals: &Globals, request: RunRequest) -> anyhow::Result<ExitCode> {
+    let db = globals.db()?;
+    let runtime = runtime()?;
+    let queued = runtime.block_on(async {
+        let engine = Engine::open(db, engine_config()?)?;
+        let queued = engine.enqueue(request).await;
+        engine.close().await?;
+        anyhow::Ok(queued?)
+    })?;
+    if globals.json {
+        print_json(&queued)?;
+    } else {
+        println!("{}", queued.run_id);
+        eprintln!(
+            "run {} queued (session {}); a worker runs it: agentloom worker; wait for it: agentloom runs wait {}",
+            queued.run_id, queued.session_id, queued.run_id
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs what `start` starts on an engine of its own (a run of `target`, a replay or a resume of
@@ -89,7 +118,7 @@ where
 }
 
 /// Sends what runs log (at info and above) to the database's logs table.
-fn record_logs(engine: &Engine) {
+pub(super) fn record_logs(engine: &Engine) {
     use tracing_subscriber::layer::SubscriberExt;
     let subscriber = tracing_subscriber::registry().with(engine.log_layer(tracing::Level::INFO));
     let _ = tracing::subscriber::set_global_default(subscriber);
@@ -196,7 +225,11 @@ async fn watch(
     }
 }
 
-fn report(globals: &Globals, outcome: &RunOutcome, streamed: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn report(
+    globals: &Globals,
+    outcome: &RunOutcome,
+    streamed: bool,
+) -> anyhow::Result<ExitCode> {
     let code =
         if outcome.status == RunStatus::Succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if globals.json {

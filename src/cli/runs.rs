@@ -36,8 +36,15 @@ pub enum RunsCommand {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Cancel an interrupted run, so that it is not resumed
+    /// Cancel an interrupted or queued run, so that it is not resumed or taken
     Cancel { run: i64 },
+    /// Wait until a run ends (a queued one: until a worker has run it), then report it as `run` does
+    Wait {
+        run: i64,
+        /// Give up after this many seconds (default: wait as long as it takes)
+        #[arg(long)]
+        timeout: Option<f64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,13 +79,16 @@ pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<Ex
         }
         RunsCommand::Cancel { run } => {
             let status = store.read(|r| r.run(run))?.status;
-            if !store.write("cancelling an interrupted run", |w| w.cancel_interrupted_run(run))? {
+            if !store.write("cancelling a run", |w| w.cancel_run_not_going(run))? {
                 anyhow::bail!(
-                    "run {run} is {status}: only an interrupted run is cancelled here; a run going on is \
+                    "run {run} is {status}: only an interrupted or queued run is cancelled here; a run going on is \
                      cancelled where it runs (Ctrl-C, the app's Cancel, POST /runs/{run}/cancel)"
                 );
             }
             println!("run {run} cancelled");
+        }
+        RunsCommand::Wait { run, timeout } => {
+            return super::worker::wait(globals, &mut store, run, timeout);
         }
         RunsCommand::List { workflow, status, limit } => {
             let filter = RunFilter { workflow, status, session_id: None, limit: Some(limit) };

@@ -15,6 +15,7 @@ mod logging;
 mod mcp_tools;
 mod model_call;
 mod probes;
+mod queue;
 mod replay;
 mod resume;
 mod stop;
@@ -37,6 +38,7 @@ pub use invoke::Spent;
 pub use logging::DbLogLayer;
 pub use mcp_tools::clear_to_connect;
 pub use probes::{McpProbe, probe_llm, probe_mcp};
+pub use queue::Enqueued;
 pub use replay::{ReplayDefinitions, ReplayRequest};
 
 use context::{RunContext, Shared};
@@ -121,8 +123,17 @@ impl Engine {
     /// reader connections. It registers this process as an owner of runs on the database and
     /// keeps that lease renewed.
     pub fn open(db: impl Into<Location>, config: EngineConfig) -> Result<Engine, EngineError> {
+        Engine::open_as(db, config, program_name())
+    }
+
+    /// [`Engine::open`], registering this process's run owner as `program` (what `run_owners`
+    /// shows for it: a worker gives its name).
+    pub fn open_as(
+        db: impl Into<Location>,
+        config: EngineConfig,
+        program: String,
+    ) -> Result<Engine, EngineError> {
         let db = db.into();
-        let program = program_name();
         let (writer, owner) = WriterHandle::start(&db, &program)?;
         let running = RunHandles::default();
         // A read-only file runs nothing, so there is no lease to keep on it.
@@ -206,7 +217,7 @@ impl Engine {
         if self.cancel(run_id) {
             return Ok(Some(Cancelled::Stopping));
         }
-        let dropped = self.shared.writer.call(move |w| w.cancel_interrupted_run(run_id)).await?;
+        let dropped = self.shared.writer.call(move |w| w.cancel_run_not_going(run_id)).await?;
         Ok(dropped.then_some(Cancelled::Dropped))
     }
 
@@ -224,38 +235,31 @@ impl Engine {
     /// Runs `request` to its end. Errors before the run is recorded (an unknown target, a
     /// workflow that is not ready) are returned; a run that fails is an outcome with status failed.
     pub async fn run(&self, request: RunRequest) -> Result<RunOutcome, EngineError> {
-        let blueprint = {
-            let store = self
-                .shared
-                .reader
-                .lock()
-                .map_err(|_| EngineError::WriterGone("reader poisoned".into()))?;
-            store.read(|r| Ok(Blueprint::load(r, &request.target)))??
-        };
+        let (blueprint, session_id) = self.prepare(&request).await?;
         let target = blueprint.target.clone();
-        let session_id = match request.session {
-            Some(id) => {
-                let store = self
-                    .shared
-                    .reader
-                    .lock()
-                    .map_err(|_| EngineError::WriterGone("reader poisoned".into()))?;
-                store.read(|r| r.session(id))?.id
-            }
-            None => {
-                let (target, title) =
-                    (target.clone(), request.input.chars().take(80).collect::<String>());
-                self.shared.writer.call(move |w| w.create_session(&target, &title)).await?
-            }
-        };
-        let (run_target, input, origin) = (target.clone(), request.input.clone(), request.origin);
+        let (input, origin) = (request.input.clone(), request.origin);
         let owner = self.owner()?;
         let run_id = self
             .shared
             .writer
-            .call(move |w| w.create_run(session_id, &run_target, &input, origin, owner))
+            .call(move |w| w.create_run(session_id, &target, &input, origin, owner))
             .await?;
         self.drive(run_id, session_id, blueprint, request.target, request.input, None).await
+    }
+
+    /// What `request` runs, checked (an unknown target, a workflow that is not ready are errors),
+    /// and its session: the one it names, or a new one titled after its input.
+    async fn prepare(&self, request: &RunRequest) -> Result<(Blueprint, i64), EngineError> {
+        let blueprint = self.read(|r| Ok(Blueprint::load(r, &request.target)))??;
+        let session_id = match request.session {
+            Some(id) => self.read(|r| r.session(id))?.id,
+            None => {
+                let target = blueprint.target.clone();
+                let title = request.input.chars().take(80).collect::<String>();
+                self.shared.writer.call(move |w| w.create_session(&target, &title)).await?
+            }
+        };
+        Ok((blueprint, session_id))
     }
 
     /// Runs the root agent of the recorded run `run_id` to its end (answering from `replay`'s

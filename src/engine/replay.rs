@@ -698,6 +698,7 @@ mod tests {
             created_at: String::new(),
             started_at: None,
             ended_at: None,
+            queued: false,
         };
         let spans = vec![
             span(10, None, 0, "lead", SpanKind::Agent),

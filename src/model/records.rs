@@ -43,6 +43,8 @@ pub struct Run {
     pub created_at: String,
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
+    /// Enqueued for workers: a worker runs it, and another one resumes it if that worker dies.
+    pub queued: bool,
 }
 
 /// One step of a run.

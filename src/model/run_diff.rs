@@ -295,6 +295,7 @@ mod tests {
             created_at: String::new(),
             started_at: None,
             ended_at: None,
+            queued: false,
         }
     }
 

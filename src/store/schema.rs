@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reference words",
         sql: include_str!("../../migrations/0007_reference_words.sql"),
     },
+    Migration {
+        version: 8,
+        name: "run queue",
+        sql: include_str!("../../migrations/0008_run_queue.sql"),
+    },
 ];
 
 /// The schema version this binary writes.
@@ -60,11 +65,18 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// PostgreSQL's migrations, oldest first: a PostgreSQL database is created at schema 7 in one
 /// step, and every later version has one migration here as well as one in [`MIGRATIONS`].
-pub const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
-    version: 7,
-    name: "schema 7",
-    sql: include_str!("../../migrations/postgres/0007_schema.sql"),
-}];
+pub const POSTGRES_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 7,
+        name: "schema 7",
+        sql: include_str!("../../migrations/postgres/0007_schema.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "run queue",
+        sql: include_str!("../../migrations/postgres/0008_run_queue.sql"),
+    },
+];
 
 /// Takes a PostgreSQL database from schema `current` (0: no tables yet) to [`SCHEMA_VERSION`],
 /// inside the caller's transaction.

@@ -10,9 +10,9 @@ const SELECT_SESSION: &str = "SELECT s.id, w.name, a.name, s.title, s.variables,
                               s.ended_at FROM sessions s LEFT JOIN workflows w ON w.id = s.workflow_id \
                               LEFT JOIN agents a ON a.id = s.agent_id";
 
-const SELECT_RUN: &str = "SELECT r.id, r.session_id, w.name, r.target_name, r.definition_revision, r.input, \
+pub(super) const SELECT_RUN: &str = "SELECT r.id, r.session_id, w.name, r.target_name, r.definition_revision, r.input, \
                           r.output, r.status, r.error, r.origin, r.replay_of_run_id, r.input_tokens, \
-                          r.output_tokens, r.cost_usd, r.created_at, r.started_at, r.ended_at \
+                          r.output_tokens, r.cost_usd, r.created_at, r.started_at, r.ended_at, r.queued \
                           FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id";
 
 fn session_from_row(row: &Row<'_>) -> Result<Session> {
@@ -28,7 +28,7 @@ fn session_from_row(row: &Row<'_>) -> Result<Session> {
     })
 }
 
-fn run_from_row(row: &Row<'_>) -> Result<Run> {
+pub(super) fn run_from_row(row: &Row<'_>) -> Result<Run> {
     Ok(Run {
         id: row.get(0)?,
         session_id: row.get(1)?,
@@ -47,6 +47,7 @@ fn run_from_row(row: &Row<'_>) -> Result<Run> {
         created_at: row.get(14)?,
         started_at: row.get(15)?,
         ended_at: row.get(16)?,
+        queued: row.get(17)?,
     })
 }
 
@@ -179,12 +180,14 @@ impl Writer<'_> {
             .ok_or_else(|| StoreError::NotFound { what: "run", name: run.to_string() })
     }
 
-    /// Cancels run `run` where it is not going on in any process (it was interrupted), so that it
-    /// is not resumed; `false` when it is not interrupted.
-    pub fn cancel_interrupted_run(&self, run: i64) -> Result<bool> {
+    /// Cancels run `run` where it is not going on in any process (it was interrupted, or waits
+    /// in the queue), so that no one resumes or takes it; `false` when it is neither.
+    pub fn cancel_run_not_going(&self, run: i64) -> Result<bool> {
         let changed = self.exec(
-            "UPDATE runs SET status = 'cancelled', error = 'cancelled after it was interrupted'
-             WHERE id = ?1 AND status = 'interrupted'",
+            "UPDATE runs SET status = 'cancelled', ended_at = coalesce(ended_at, now_utc()),
+                    error = CASE status WHEN 'queued' THEN 'cancelled before a worker took it'
+                                        ELSE 'cancelled after it was interrupted' END
+             WHERE id = ?1 AND status IN ('interrupted', 'queued')",
             [run],
         )?;
         Ok(changed == 1)

@@ -57,6 +57,11 @@ impl Db {
         }
     }
 
+    /// Whether this is a PostgreSQL connection, for the few statements written twice.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
     /// Runs `sql` (an insert, update or delete) and returns how many rows it changed. Statements
     /// are prepared once per connection and kept, so hot writes compile once.
     pub fn exec(&self, sql: &str, params: impl Params) -> Result<usize> {

@@ -1,0 +1,207 @@
+//! Workers on one database, on both backends: 200 queued runs of a two-step chain on 3 workers,
+//! one of them killed with `kill -9` while it runs some: every run ends succeeded, no finished
+//! step of a resumed run is called again, and no run or lease is left claimed. Plus the queue
+//! from the CLI (`run --queue`, `runs wait`, `runs cancel`) and REST (`"queue": true`).
+
+#[path = "support/api_server.rs"]
+mod api_server;
+#[path = "support/scripted_llm.rs"]
+mod scripted_llm;
+mod support;
+
+use std::collections::HashMap;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use agentloom::engine::{Engine, EngineConfig, RunRequest};
+use agentloom::model::RunOrigin;
+use api_server::ApiServer;
+use scripted_llm::{Answer, Reply, ScriptedLlm};
+use serde_json::{Value, json};
+use support::Sandbox;
+use support::backends::Backend;
+
+const RUNS: usize = 200;
+const WORKERS: usize = 3;
+const CONCURRENCY: usize = 4;
+
+/// A database whose `writing` workflow chains `drafter` (asked "Draft: INPUT") and `polisher`,
+/// both on a model at `server`.
+fn writing_chain(backend: Backend, server: &ScriptedLlm) -> Sandbox {
+    let sandbox = Sandbox::empty_on(backend);
+    let base = server.base_url();
+    let model = ["--provider", "generic", "--model", "scripted", "--base-url", &base];
+    sandbox.run(&[&["llm", "add", "model"][..], &model].concat()).ok();
+    for (agent, instruction) in [("drafter", "Draft: {{input}}"), ("polisher", "Polish it.")] {
+        let add = ["agent", "add", agent, "--type", "basic", "--llm", "model"];
+        sandbox.run(&[&add[..], &["--instruction", instruction]].concat()).ok();
+    }
+    for args in [
+        &["agent", "add", "pipeline", "--type", "chain"][..],
+        &["link", "add", "pipeline", "drafter", "--type", "chains_to"],
+        &["link", "add", "pipeline", "polisher", "--type", "chains_to"],
+        &["workflow", "add", "writing", "--root", "pipeline"],
+    ] {
+        sandbox.run(args).ok();
+    }
+    sandbox
+}
+
+fn start_worker(sandbox: &Sandbox, name: &str) -> Child {
+    let concurrency = CONCURRENCY.to_string();
+    sandbox
+        .command(&["worker", "--concurrency", &concurrency, "--name", name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start a worker")
+}
+
+fn count(sandbox: &Sandbox, sql: &str) -> i64 {
+    sandbox.raw().value(sql).parse().expect("a count")
+}
+
+/// Waits until `sql` (one number) reaches `want`, for at most `limit`.
+fn wait_for(sandbox: &Sandbox, sql: &str, want: i64, limit: Duration) {
+    let started = Instant::now();
+    loop {
+        let got = count(sandbox, sql);
+        if got >= want {
+            return;
+        }
+        assert!(started.elapsed() < limit, "{sql} stayed at {got}, not {want}, for {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn stop(child: &mut Child) {
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "a worker stopped with {status}");
+}
+
+async fn queued_runs_survive_a_worker_killed_mid_run(backend: Backend) {
+    let answer = || Reply::Answer(Answer::text(&["A ", "draft ", "of it."]).with_pace(ms(15)));
+    let server = ScriptedLlm::start((0..2 * RUNS + 2 * CONCURRENCY).map(|_| answer())).await;
+    let sandbox = writing_chain(backend, &server);
+    let engine = Engine::open(sandbox.location.clone(), EngineConfig::default()).expect("engine");
+    for item in 0..RUNS {
+        let input = format!("item {item}");
+        let request =
+            RunRequest { target: "writing".into(), input, session: None, origin: RunOrigin::Cli };
+        engine.enqueue(request).await.expect("enqueue");
+    }
+    engine.close().await.expect("close");
+    drop(engine);
+
+    let mut workers: Vec<Child> =
+        (0..WORKERS).map(|n| start_worker(&sandbox, &format!("w{n}"))).collect();
+    wait_for(&sandbox, "SELECT count(*) FROM runs WHERE status = 'succeeded'", 20, secs(60));
+    // The victim is the worker with the most runs going right now.
+    let busiest = sandbox.raw().rows(
+        "SELECT o.pid FROM runs r JOIN run_owners o ON o.id = r.owner_id
+         WHERE r.status = 'running' GROUP BY o.pid ORDER BY count(*) DESC LIMIT 1",
+    );
+    let victim_pid: u32 = busiest[0][0].parse().expect("pid");
+    let victim = workers.iter().position(|w| w.id() == victim_pid).expect("a worker's pid");
+    let mut killed = workers.remove(victim);
+    killed.kill().expect("kill -9");
+    killed.wait().expect("wait");
+
+    let all = RUNS as i64;
+    wait_for(&sandbox, "SELECT count(*) FROM runs WHERE status = 'succeeded'", all, secs(180));
+    for worker in &mut workers {
+        stop(worker);
+    }
+    assert_eq!(count(&sandbox, "SELECT count(*) FROM runs WHERE status <> 'succeeded'"), 0);
+    assert_eq!(count(&sandbox, "SELECT count(*) FROM runs WHERE owner_id IS NOT NULL"), 0);
+    assert_eq!(count(&sandbox, "SELECT count(*) FROM run_owners"), 0, "every lease given back");
+    let resumed = count(&sandbox, "SELECT count(*) FROM runs WHERE attempt > 1");
+    // The victim's slots are never all idle while the queue is long.
+    let slots = CONCURRENCY as i64;
+    assert!((1..=slots).contains(&resumed), "{resumed} resumed; the killed worker ran {slots}");
+    assert_eq!(
+        count(&sandbox, "SELECT count(*) FROM spans WHERE status <> 'succeeded'"),
+        0,
+        "each run reads as one that went through"
+    );
+
+    // No finished step was called again: each run asked for its draft once, unless the kill cut
+    // that very call; and the calls beyond two per run are the ones the kill cut.
+    let journal = server.journal();
+    let mut drafts: HashMap<String, usize> = HashMap::new();
+    for request in &journal {
+        let body = request.body.to_string();
+        if let Some(at) = body.find("Draft: item ") {
+            let item: String = body[at + 12..].chars().take_while(char::is_ascii_digit).collect();
+            *drafts.entry(item).or_default() += 1;
+        }
+    }
+    assert_eq!(drafts.len(), RUNS, "every run asked for its draft");
+    let redrafted = drafts.values().filter(|&&n| n > 1).count() as i64;
+    assert!(drafts.values().all(|&n| n <= 2), "a draft asked for three times");
+    assert!(redrafted <= resumed, "{redrafted} drafts again, {resumed} runs resumed");
+    let extra = journal.len() as i64 - 2 * all;
+    assert!((0..=resumed).contains(&extra), "{extra} calls beyond two per run, {resumed} resumed");
+}
+
+fn the_queue_from_the_cli_and_rest(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
+    let queued = sandbox.run(&["run", "hello_basic", "--input", "tea", "--queue"]).ok();
+    let run: i64 = queued.stdout.trim().parse().expect("the run's id alone on stdout");
+    assert!(queued.stderr.contains(&format!("agentloom runs wait {run}")), "{}", queued.stderr);
+    sandbox.run(&["runs", "wait", &run.to_string(), "--timeout", "0.3"]).fails_with(&format!(
+        "run {run} is still queued after 0.3 s; wait again, or cancel it (agentloom runs cancel {run})"
+    ));
+    let cancelled = sandbox.run(&["run", "hello_basic", "--input", "never", "--queue"]).ok();
+    let cancelled = cancelled.stdout.trim().to_owned();
+    sandbox.run(&["runs", "cancel", &cancelled]).ok();
+
+    let service = ApiServer::start(&sandbox);
+    let http = service.client();
+    let session =
+        http.post("/sessions", json!({"target": "hello_basic"})).expect(201)["id"].clone();
+    let send = format!("/sessions/{session}/send");
+    let first = http.post(&send, json!({"message": "one", "queue": true})).expect(202);
+    assert_eq!(first["status"], "queued", "{first}");
+    let second = http.post(&send, json!({"message": "two", "queue": true})).expect(202);
+    let listed = http.get(&format!("/runs/{}", first["run_id"])).expect(200);
+    assert_eq!(listed["run"]["queued"], true, "{listed}");
+
+    let mut worker = start_worker(&sandbox, "solo");
+    let waited = sandbox.run(&["--json", "runs", "wait", &run.to_string()]).ok();
+    let waited: Value = serde_json::from_str(&waited.stdout).expect("JSON");
+    assert_eq!(
+        (waited["status"].as_str(), waited["output"].as_str()),
+        (Some("succeeded"), Some("tea"))
+    );
+    let last = second["run_id"].to_string();
+    sandbox.run(&["runs", "wait", &last]).ok();
+    let history = http.get(&format!("/sessions/{session}/history")).expect(200);
+    let said: Vec<&str> = history
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["content"][0]["text"].as_str())
+        .collect();
+    assert_eq!(said, ["one", "one", "two", "two"], "a session's queued turns in their order");
+    stop(&mut worker);
+    let shown = sandbox.run(&["--json", "runs", "show", &cancelled]).ok();
+    let shown: Value = serde_json::from_str(&shown.stdout).expect("JSON");
+    assert_eq!(shown["run"]["status"], "cancelled", "a cancelled run is not taken");
+    assert_eq!(shown["run"]["error"], "cancelled before a worker took it");
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+on_both_backends!(async queued_runs_survive_a_worker_killed_mid_run);
+on_both_backends!(the_queue_from_the_cli_and_rest);
