@@ -5,7 +5,7 @@ mod support;
 
 use std::fs;
 
-use agentloom::store::schema::{MIGRATIONS, migrate_to};
+use agentloom::store::schema::{MIGRATIONS, Migration, POSTGRES_MIGRATIONS, migrate_to};
 use agentloom::store::{SCHEMA_VERSION, Store, StoreError};
 use rusqlite::Connection;
 use support::{Sandbox, dump};
@@ -204,22 +204,31 @@ const SHIPPED: &[(i64, u64)] = &[
     (5, 0xccf0_6fd5_f4f2_0cc2),
     (6, 0x5c87_065e_0911_9120),
     (7, 0x5763_8cc6_9b60_0ccb),
+    (8, 0x8c4e_2a4a_6fcc_45e5),
 ];
+
+/// PostgreSQL's migrations as they shipped, pinned the same way.
+const SHIPPED_POSTGRES: &[(i64, u64)] = &[(7, 0x854e_909d_2d82_00d7), (8, 0x48c8_26c5_f17f_02a6)];
 
 #[test]
 fn shipped_migrations_are_never_edited() {
+    assert_pinned("", MIGRATIONS, SHIPPED);
+    assert_pinned("PostgreSQL ", POSTGRES_MIGRATIONS, SHIPPED_POSTGRES);
+}
+
+fn assert_pinned(which: &str, migrations: &[Migration], shipped: &[(i64, u64)]) {
     let found: Vec<(i64, u64)> =
-        MIGRATIONS.iter().map(|m| (m.version, fingerprint(m.sql))).collect();
+        migrations.iter().map(|m| (m.version, fingerprint(m.sql))).collect();
     for (version, fingerprint) in &found {
-        match SHIPPED.iter().find(|(shipped, _)| shipped == version) {
+        match shipped.iter().find(|(shipped, _)| shipped == version) {
             Some((_, pinned)) => assert_eq!(
                 fingerprint, pinned,
-                "migration {version} was edited after it shipped; put the change in a new migration"
+                "{which}migration {version} was edited after it shipped; put the change in a new migration"
             ),
             None => panic!(
-                "migration {version} is not pinned: add ({version}, {fingerprint:#x}) to SHIPPED"
+                "{which}migration {version} is not pinned: add ({version}, {fingerprint:#x}) to its SHIPPED list"
             ),
         }
     }
-    assert_eq!(found.len(), SHIPPED.len(), "a pinned migration is gone");
+    assert_eq!(found.len(), shipped.len(), "a pinned {which}migration is gone");
 }
