@@ -9,7 +9,7 @@ use super::Globals;
 use super::output::{print_json, print_table, short};
 use crate::interchange;
 use crate::model::{Problem, RunStatus};
-use crate::store::{RunFilter, SCHEMA_VERSION, Store};
+use crate::store::{Location, RunFilter, SCHEMA_VERSION, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
@@ -23,6 +23,14 @@ pub enum DbCommand {
     Check,
     /// Where the database is and what it holds
     Info,
+    /// Copy a whole database (ids, versions, runs, history) into a new, empty one: a file to
+    /// PostgreSQL, PostgreSQL to a file, or either to its own kind
+    Copy {
+        /// The database to copy: a file path or a postgres:// URL
+        from: Location,
+        /// Where to copy it: a new file, or an empty PostgreSQL database
+        to: Location,
+    },
 }
 
 pub(super) fn run(globals: &Globals, command: DbCommand) -> anyhow::Result<ExitCode> {
@@ -30,7 +38,45 @@ pub(super) fn run(globals: &Globals, command: DbCommand) -> anyhow::Result<ExitC
         DbCommand::Init { empty } => init(globals, empty),
         DbCommand::Check => check(globals),
         DbCommand::Info => overview(globals),
+        DbCommand::Copy { from, to } => copy(globals, &from, &to),
     }
+}
+
+fn copy(globals: &Globals, from: &Location, to: &Location) -> anyhow::Result<ExitCode> {
+    if !super::exists(from) {
+        anyhow::bail!("{from}: there is no database there to copy");
+    }
+    let source = Store::connect(from)?;
+    let mut target = Store::connect(to)?;
+    let report = source.copy_into(&mut target)?;
+    if globals.json {
+        return print_json(&report);
+    }
+    let rows: usize = report.tables.iter().map(|(_, rows)| rows).sum();
+    let listed: Vec<String> = report
+        .tables
+        .iter()
+        .filter(|(_, rows)| *rows > 0)
+        .map(|(table, rows)| format!("{rows} {table}"))
+        .collect();
+    println!("Copied {from} to {to}: {rows} rows ({}).", listed.join(", "));
+    if report.words_added > 0 {
+        println!("Added {} words of the source's reference tables.", report.words_added);
+    }
+    if !report.interrupted_runs.is_empty() {
+        let runs: Vec<String> = report.interrupted_runs.iter().map(i64::to_string).collect();
+        println!(
+            "Runs going on in the source arrive interrupted: {}; resume them with agentloom runs resume RUN.",
+            runs.join(", ")
+        );
+    }
+    if report.approvals_dropped > 0 {
+        println!(
+            "{} approvals of MCP launches and LLM bindings stay with the source's machine; approve them again (agentloom mcp trust NAME, agentloom llm trust NAME).",
+            report.approvals_dropped
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Seeds the example workflows that are missing; says which.

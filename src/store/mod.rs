@@ -4,6 +4,7 @@
 mod agents;
 mod checks;
 mod convert;
+mod copy;
 mod db;
 mod definitions;
 mod definitions_at;
@@ -38,6 +39,7 @@ use db::{Db, Params, Row, TxMode};
 
 pub use agents::AgentDeletion;
 pub use checks::Counts;
+pub use copy::CopyReport;
 pub use definitions::{Change, ImportReport};
 pub use definitions_at::DefinitionsAt;
 pub use error::{Result, StoreError};

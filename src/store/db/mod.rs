@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use postgres::PgConn;
 
 pub(super) use param::{Params, ToParam, params};
-pub(super) use row::Row;
+pub(super) use row::{Row, Value};
 
 use super::error::{Result, StoreError};
 

@@ -33,6 +33,12 @@ impl<T: ToParam, const N: usize> Params for [T; N] {
     }
 }
 
+impl<T: ToParam> Params for &[T] {
+    fn to_params(&self) -> Vec<Param<'_>> {
+        self.iter().map(ToParam::to_param).collect()
+    }
+}
+
 /// Parameters of mixed types, in order: `params![run, status.as_str(), output]`.
 macro_rules! params {
     ($($value:expr),* $(,)?) => {

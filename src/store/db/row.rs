@@ -82,6 +82,14 @@ impl Row<'_> {
         text.map(|text| parse_word(index, &text)).transpose()
     }
 
+    /// How many columns the row has.
+    pub fn len(&self) -> usize {
+        match self {
+            Row::Sqlite(row) => row.as_ref().column_count(),
+            Row::Postgres(row) => row.len(),
+        }
+    }
+
     fn cell(&self, index: usize) -> Result<Cell<'_>> {
         match self {
             Row::Sqlite(row) => super::sqlite::cell(row, index),
@@ -102,6 +110,42 @@ where
     T::Err: std::fmt::Display,
 {
     text.parse().map_err(|error| StoreError::Row(format!("column {index}: {error}")))
+}
+
+/// A cell's value of any kind, owned: what copying a row from one database to another reads and
+/// binds.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::store) enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Bool(bool),
+}
+
+impl Column for Value {
+    fn from_cell(cell: Cell<'_>) -> std::result::Result<Self, &'static str> {
+        Ok(match cell {
+            Cell::Null => Value::Null,
+            Cell::Integer(value) => Value::Integer(value),
+            Cell::Real(value) => Value::Real(value),
+            Cell::Text(text) => Value::Text(text.to_owned()),
+            Cell::Bool(value) => Value::Bool(value),
+        })
+    }
+}
+
+impl super::ToParam for Value {
+    fn to_param(&self) -> super::param::Param<'_> {
+        use super::param::Param;
+        match self {
+            Value::Null => Param::Null,
+            Value::Integer(value) => Param::Integer(*value),
+            Value::Real(value) => Param::Real(*value),
+            Value::Text(text) => Param::Text(text),
+            Value::Bool(value) => Param::Bool(*value),
+        }
+    }
 }
 
 impl<T: Column> Column for Option<T> {
