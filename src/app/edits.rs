@@ -131,22 +131,23 @@ pub enum Edit {
     Redo,
 }
 
-/// Applies `edit`; says what it did, or why it was refused.
-pub fn apply(store: &mut Store, edit: Edit) -> Result<String, String> {
+/// Applies `edit` as `editor` (whose undo and redo it joins); says what it did, or why it was
+/// refused.
+pub fn apply(store: &mut Store, editor: &str, edit: Edit) -> Result<String, String> {
     if let Edit::ExportYaml { path, .. } = &edit {
         store.refuse_own_file(path, "exporting to").map_err(|e| e.to_string())?;
     }
     let result = match edit {
         Edit::ImportYaml { path } => return import_yaml_file(store, &path),
         Edit::ImportMcpServers { json } => return import_mcp_block(store, &json),
-        Edit::Undo => store.write("undoing", |w| step_journal(w, true)),
-        Edit::Redo => store.write("redoing", |w| step_journal(w, false)),
+        Edit::Undo => store.write("undoing", |w| step_journal(w, editor, true)),
+        Edit::Redo => store.write("redoing", |w| step_journal(w, editor, false)),
         edit => store.write("editing", |w| {
             let (message, inverse) = perform(w, &edit)?;
             if let Some(inverse) = inverse {
                 let forward = serde_json::to_value(&edit).map_err(|e| invalid(e.to_string()))?;
                 let inverse = serde_json::to_value(&inverse).map_err(|e| invalid(e.to_string()))?;
-                w.journal_edit(&message, &forward, &inverse)?;
+                w.journal_edit(editor, &message, &forward, &inverse)?;
             }
             Ok(message)
         }),
@@ -181,9 +182,9 @@ fn invalid(message: String) -> crate::store::StoreError {
     crate::store::StoreError::Invalid(message)
 }
 
-/// Undoes the last done edit, or redoes the first undone one.
-fn step_journal(w: &Writer<'_>, undo: bool) -> crate::store::Result<String> {
-    let entry = if undo { w.last_done_edit()? } else { w.first_undone_edit()? };
+/// Undoes `editor`'s last done edit, or redoes their first undone one.
+fn step_journal(w: &Writer<'_>, editor: &str, undo: bool) -> crate::store::Result<String> {
+    let entry = if undo { w.last_done_edit(editor)? } else { w.first_undone_edit(editor)? };
     let Some(entry) = entry else {
         return Ok(if undo { "Nothing to undo." } else { "Nothing to redo." }.to_owned());
     };
@@ -440,6 +441,9 @@ fn favourite_llm(w: &Writer<'_>) -> crate::store::Result<Option<String>> {
 mod tests {
     use super::*;
 
+    const ANN: &str = "ann@one";
+    const BOB: &str = "bob@two";
+
     fn database() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("edits.db");
@@ -460,32 +464,61 @@ mod tests {
         let mut store = Store::open(&path).expect("store");
         let before = rows(&store);
 
-        apply(&mut store, Edit::DeleteAgent { name: "writing_pipeline".into() }).expect("delete");
+        apply(&mut store, ANN, Edit::DeleteAgent { name: "writing_pipeline".into() })
+            .expect("delete");
         assert_eq!(rows(&store), (before.0 - 1, before.1 - 2, before.2 - 1));
 
         let mut spec = store.read(|r| r.agent("drafter")).expect("drafter").spec;
         spec.instruction = "Draft boldly: {{input}}".into();
-        apply(&mut store, Edit::UpdateAgent { name: "drafter".into(), spec: Box::new(spec) })
+        apply(&mut store, ANN, Edit::UpdateAgent { name: "drafter".into(), spec: Box::new(spec) })
             .expect("edit");
         drop(store);
 
         let mut store = Store::open(&path).expect("reopened");
-        assert_eq!(apply(&mut store, Edit::Undo), Ok("Undone: Saved \"drafter\".".into()));
+        assert_eq!(apply(&mut store, ANN, Edit::Undo), Ok("Undone: Saved \"drafter\".".into()));
         let drafter = store.read(|r| r.agent("drafter")).expect("drafter");
         assert_eq!(drafter.spec.instruction, "Write a short first draft about: {{input}}\n");
 
-        apply(&mut store, Edit::Undo).expect("undo delete");
+        apply(&mut store, ANN, Edit::Undo).expect("undo delete");
         assert_eq!(rows(&store), before, "the agent, its links and its workflow are back");
         let layout = store.read(|r| r.layout("writing_chain")).expect("layout");
         assert!(layout.contains_key("writing_pipeline"), "and its place on the canvas");
-        assert_eq!(apply(&mut store, Edit::Undo), Ok("Nothing to undo.".into()));
+        assert_eq!(apply(&mut store, ANN, Edit::Undo), Ok("Nothing to undo.".into()));
 
-        apply(&mut store, Edit::Redo).expect("redo delete");
+        apply(&mut store, ANN, Edit::Redo).expect("redo delete");
         assert_eq!(rows(&store).0, before.0 - 1);
-        apply(&mut store, Edit::Redo).expect("redo edit");
+        apply(&mut store, ANN, Edit::Redo).expect("redo edit");
         let drafter = store.read(|r| r.agent("drafter")).expect("drafter");
         assert_eq!(drafter.spec.instruction, "Draft boldly: {{input}}");
-        assert_eq!(apply(&mut store, Edit::Redo), Ok("Nothing to redo.".into()));
+        assert_eq!(apply(&mut store, ANN, Edit::Redo), Ok("Nothing to redo.".into()));
+    }
+
+    #[test]
+    fn undo_walks_each_editors_own_edits() {
+        let (_dir, path) = database();
+        let mut store = Store::open(&path).expect("store");
+        let describe = |store: &Store, name: &str, description: &str| {
+            let mut spec = store.read(|r| r.agent(name)).expect("agent").spec;
+            spec.description = description.into();
+            Edit::UpdateAgent { name: name.into(), spec: Box::new(spec) }
+        };
+        let ann_edit = describe(&store, "drafter", "Ann's");
+        apply(&mut store, ANN, ann_edit).expect("ann edits");
+        let bob_edit = describe(&store, "echo", "Bob's");
+        apply(&mut store, BOB, bob_edit).expect("bob edits");
+
+        assert_eq!(apply(&mut store, ANN, Edit::Undo), Ok("Undone: Saved \"drafter\".".into()));
+        let echo = store.read(|r| r.agent("echo")).expect("echo");
+        assert_eq!(echo.spec.description, "Bob's", "Ann's undo leaves Bob's edit alone");
+        assert_eq!(apply(&mut store, ANN, Edit::Undo), Ok("Nothing to undo.".into()));
+        let another = describe(&store, "polisher", "Bob again");
+        apply(&mut store, BOB, another).expect("bob edits again");
+        assert_eq!(
+            apply(&mut store, ANN, Edit::Redo),
+            Ok("Redone: Saved \"drafter\".".into()),
+            "Bob's new edit does not drop Ann's redo"
+        );
+        assert_eq!(apply(&mut store, BOB, Edit::Undo), Ok("Undone: Saved \"polisher\".".into()));
     }
 
     #[test]
@@ -499,26 +532,26 @@ mod tests {
             order: None,
             properties: JsonObject::new(),
         };
-        apply(&mut store, link).expect("link");
+        apply(&mut store, ANN, link).expect("link");
         let position = NodePosition { x: 999.0, y: 5.0 };
         let moved = Edit::MoveNodes {
             workflow: "writing_chain".into(),
             positions: vec![("drafter".into(), position)],
         };
-        apply(&mut store, moved).expect("move");
+        apply(&mut store, ANN, moved).expect("move");
         let created = Edit::CreateAgent {
             kind: AgentKind::Router,
             workflow: "writing_chain".into(),
             position,
         };
-        assert_eq!(apply(&mut store, created), Ok("Added router agent \"router_1\".".into()));
+        assert_eq!(apply(&mut store, ANN, created), Ok("Added router agent \"router_1\".".into()));
 
-        apply(&mut store, Edit::Undo).expect("undo create");
+        apply(&mut store, ANN, Edit::Undo).expect("undo create");
         assert!(store.read(|r| r.find_agent("router_1")).expect("read").is_none());
-        apply(&mut store, Edit::Undo).expect("undo move");
+        apply(&mut store, ANN, Edit::Undo).expect("undo move");
         let layout = store.read(|r| r.layout("writing_chain")).expect("layout");
         assert_eq!(layout.get("drafter"), Some(&NodePosition { x: 320.0, y: -80.0 }));
-        apply(&mut store, Edit::Undo).expect("undo link");
+        apply(&mut store, ANN, Edit::Undo).expect("undo link");
         assert_eq!(store.read(|r| r.links_of("writing_pipeline")).expect("links").len(), 2);
 
         let refused = Edit::Link {
@@ -528,10 +561,10 @@ mod tests {
             order: None,
             properties: JsonObject::new(),
         };
-        let error = apply(&mut store, refused).expect_err("a cycle");
+        let error = apply(&mut store, ANN, refused).expect_err("a cycle");
         assert!(error.contains("cycle"), "{error}");
         assert_eq!(
-            apply(&mut store, Edit::Redo),
+            apply(&mut store, ANN, Edit::Redo),
             Ok("Redone: Linked writing_pipeline -chains_to-> echo.".into())
         );
     }
@@ -545,7 +578,7 @@ mod tests {
         let duplicated =
             Edit::Duplicate { workflow: "writing_chain".into(), agents, offset: (60.0, 60.0) };
         assert_eq!(
-            apply(&mut store, duplicated),
+            apply(&mut store, ANN, duplicated),
             Ok("Duplicated as drafter_copy, writing_pipeline_copy.".into())
         );
         let links = store.read(|r| r.links_of("writing_pipeline_copy")).expect("links");
@@ -559,9 +592,9 @@ mod tests {
         let layout = store.read(|r| r.layout("writing_chain")).expect("layout");
         assert_eq!(layout.get("drafter_copy"), Some(&NodePosition { x: 380.0, y: -20.0 }));
 
-        apply(&mut store, Edit::Undo).expect("undo");
+        apply(&mut store, ANN, Edit::Undo).expect("undo");
         assert_eq!(rows(&store), before);
-        apply(&mut store, Edit::Redo).expect("redo");
+        apply(&mut store, ANN, Edit::Redo).expect("redo");
         assert_eq!(rows(&store), (before.0 + 2, before.1 + 1, before.2));
     }
 
@@ -578,7 +611,7 @@ mod tests {
             order: Some(5),
             properties,
         };
-        apply(&mut store, edit).expect("edit");
+        apply(&mut store, ANN, edit).expect("edit");
         let order = |store: &Store| {
             let links = store.read(|r| r.links_of("writing_pipeline")).expect("links");
             links
@@ -587,7 +620,7 @@ mod tests {
                 .map(|l| (l.sequence_order, l.properties.len()))
         };
         assert_eq!(order(&store), Some((Some(5), 1)));
-        apply(&mut store, Edit::Undo).expect("undo");
+        apply(&mut store, ANN, Edit::Undo).expect("undo");
         assert_eq!(order(&store), Some((Some(1), 0)));
     }
 
@@ -598,15 +631,16 @@ mod tests {
         let file = dir.path().join("chain.yaml");
         let exported = apply(
             &mut store,
+            ANN,
             Edit::ExportYaml { workflow: "writing_chain".into(), path: file.clone() },
         );
         assert!(exported.expect("export").starts_with("Exported \"writing_chain\""));
-        let imported = apply(&mut store, Edit::ImportYaml { path: file }).expect("import");
+        let imported = apply(&mut store, ANN, Edit::ImportYaml { path: file }).expect("import");
         assert!(imported.ends_with("(0 changes)."), "{imported}");
         let block =
             r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}}}"#;
         let added =
-            apply(&mut store, Edit::ImportMcpServers { json: block.into() }).expect("servers");
+            apply(&mut store, ANN, Edit::ImportMcpServers { json: block.into() }).expect("servers");
         assert_eq!(added, "Imported MCP servers: fetch.");
     }
 }

@@ -73,6 +73,16 @@ pub fn run(db: Option<Location>, default_db: PathBuf) -> anyhow::Result<()> {
     })
 }
 
+/// Who edits from this app, for the undo journal: `user@host`, so that on a database several
+/// people edit, each one's undo walks their own edits.
+pub fn editor_name() -> String {
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|user| !user.is_empty()))
+        .unwrap_or_else(|| "someone".to_owned());
+    format!("{user}@{}", crate::store::ProcessIdentity::current().host)
+}
+
 /// The window's state: connections, the current view, and what the user is doing.
 pub struct AgentLoomApp {
     db: Location,
@@ -128,7 +138,7 @@ impl AgentLoomApp {
             crate::interchange::seed_examples(&mut store)?;
         }
         let wake = ctx.clone();
-        let worker = Worker::start(&db, move || wake.request_repaint())?;
+        let worker = Worker::start(&db, editor_name(), move || wake.request_repaint())?;
         let snapshot = Snapshot::load(&store, workflow.as_deref())?;
         let workflow = snapshot.workflow.as_ref().map(|w| w.spec.name.clone());
         Ok(AgentLoomApp {

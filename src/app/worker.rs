@@ -17,9 +17,11 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts a worker on its own connection to `path`; `wake` is called after each edit.
+    /// Starts a worker on its own connection to `db`, applying edits as `editor`; `wake` is
+    /// called after each edit.
     pub fn start(
         db: &Location,
+        editor: String,
         wake: impl Fn() + Send + 'static,
     ) -> Result<Worker, crate::store::StoreError> {
         let mut store = Store::connect(db)?;
@@ -29,7 +31,7 @@ impl Worker {
             .name("agentloom-edits".into())
             .spawn(move || {
                 for edit in inbox {
-                    if outbox.send(apply(&mut store, edit)).is_err() {
+                    if outbox.send(apply(&mut store, &editor, edit)).is_err() {
                         break;
                     }
                     wake();

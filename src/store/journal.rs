@@ -1,5 +1,7 @@
-//! The edit journal: what the desktop app did and how to undo it, kept in the file so that undo
-//! and redo survive a restart. The store keeps the edits as opaque JSON; the app gives them meaning.
+//! The edit journal: what the desktop app did and how to undo it, kept in the database so that
+//! undo and redo survive a restart. Each edit names its editor (`user@host`): on a database that
+//! several people edit, undo and redo walk one person's edits only. The store keeps the edits as
+//! opaque JSON; the app gives them meaning.
 
 use super::db::{Row, params};
 use super::error::Result;
@@ -26,29 +28,32 @@ fn from_row(row: &Row<'_>) -> Result<JournalEntry> {
 }
 
 impl Reader<'_> {
-    /// The latest edit that is done: what undo would undo.
-    pub fn last_done_edit(&self) -> Result<Option<JournalEntry>> {
-        self.first(&format!("{SELECT} WHERE NOT undone ORDER BY id DESC LIMIT 1"), (), from_row)
+    /// `editor`'s latest edit that is done: what their undo would undo.
+    pub fn last_done_edit(&self, editor: &str) -> Result<Option<JournalEntry>> {
+        let sql = format!("{SELECT} WHERE editor = ?1 AND NOT undone ORDER BY id DESC LIMIT 1");
+        self.first(&sql, [editor], from_row)
     }
 
-    /// The earliest undone edit: what redo would redo.
-    pub fn first_undone_edit(&self) -> Result<Option<JournalEntry>> {
-        self.first(&format!("{SELECT} WHERE undone ORDER BY id LIMIT 1"), (), from_row)
+    /// `editor`'s earliest undone edit: what their redo would redo.
+    pub fn first_undone_edit(&self, editor: &str) -> Result<Option<JournalEntry>> {
+        let sql = format!("{SELECT} WHERE editor = ?1 AND undone ORDER BY id LIMIT 1");
+        self.first(&sql, [editor], from_row)
     }
 }
 
 impl Writer<'_> {
-    /// Records a new edit; the undone edits (the redo stack) are dropped.
+    /// Records a new edit of `editor`; their undone edits (their redo stack) are dropped.
     pub fn journal_edit(
         &self,
+        editor: &str,
         label: &str,
         forward: &serde_json::Value,
         inverse: &serde_json::Value,
     ) -> Result<()> {
-        self.exec("DELETE FROM edit_journal WHERE undone", ())?;
+        self.exec("DELETE FROM edit_journal WHERE editor = ?1 AND undone", [editor])?;
         self.exec(
-            "INSERT INTO edit_journal (label, forward, inverse) VALUES (?1, ?2, ?3)",
-            params![label, forward.to_string(), inverse.to_string()],
+            "INSERT INTO edit_journal (editor, label, forward, inverse) VALUES (?1, ?2, ?3, ?4)",
+            params![editor, label, forward.to_string(), inverse.to_string()],
         )?;
         Ok(())
     }

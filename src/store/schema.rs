@@ -55,8 +55,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 8,
-        name: "run queue",
-        sql: include_str!("../../migrations/0008_run_queue.sql"),
+        name: "shared database",
+        sql: include_str!("../../migrations/0008_shared_database.sql"),
     },
 ];
 
@@ -73,8 +73,8 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 8,
-        name: "run queue",
-        sql: include_str!("../../migrations/postgres/0008_run_queue.sql"),
+        name: "shared database",
+        sql: include_str!("../../migrations/postgres/0008_shared_database.sql"),
     },
 ];
 

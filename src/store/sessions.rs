@@ -143,8 +143,8 @@ impl Writer<'_> {
         let agent = self.agent_id(&target.agent)?;
         let name = target.workflow.as_deref().unwrap_or(&target.agent);
         let revision = self.current_revision()?;
-        let inserted = self.db.recoverable(|| {
-            self.insert(
+        let inserted = self.within_savepoint(|w| {
+            w.insert(
                 "INSERT INTO runs (session_id, workflow_id, agent_id, target_name, definition_revision, input,
                                    status, origin, owner_id, started_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, now_utc()) RETURNING id",
@@ -165,8 +165,8 @@ impl Writer<'_> {
                 current.status
             )));
         }
-        let claimed = self.db.recoverable(|| {
-            self.exec(
+        let claimed = self.within_savepoint(|w| {
+            w.exec(
                 "UPDATE runs SET status = 'running', error = NULL, output = NULL, ended_at = NULL,
                         owner_id = ?2, attempt = attempt + 1
                  WHERE id = ?1 AND status = 'interrupted'",

@@ -134,20 +134,6 @@ impl Db {
         }
     }
 
-    /// Runs `step` inside the open transaction so that, when it fails, the transaction goes on as
-    /// it was before the step (a savepoint): PostgreSQL refuses every later statement of a
-    /// transaction in which one failed, and a caller that turns a failure into an answer (a
-    /// unique index broken: "that session is busy") must still read.
-    pub fn recoverable<T>(&self, step: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.batch("SAVEPOINT recoverable")?;
-        let outcome = step();
-        match &outcome {
-            Ok(_) => self.batch("RELEASE recoverable")?,
-            Err(_) => self.batch("ROLLBACK TO recoverable; RELEASE recoverable")?,
-        }
-        outcome
-    }
-
     /// Begins a transaction, rolled back unless [`Tx::commit`] is called.
     pub fn begin(&self, mode: TxMode) -> Result<Tx<'_>> {
         let begin = match (self, mode) {

@@ -1,6 +1,0 @@
--- AgentLoom schema 8: runs can be queued for workers. A queued run waits with status 'queued'
--- and no owner until a worker (`agentloom worker`, on any machine that reaches the database)
--- claims it; when that worker dies the run is interrupted as any other, and, being queued, the
--- next worker resumes it from its persisted steps instead of waiting for a person to.
-ALTER TABLE runs ADD COLUMN queued INTEGER NOT NULL DEFAULT 0 CHECK (queued IN (0, 1));
-CREATE INDEX runs_queue ON runs (status, id) WHERE queued;
