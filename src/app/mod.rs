@@ -125,12 +125,24 @@ pub struct AgentLoomApp {
 }
 
 impl AgentLoomApp {
-    /// The app on the database at `path`, showing `workflow` (or the first one).
+    /// The app on the database at `db`, showing `workflow` (or the first one), editing as the
+    /// user of this process ([`editor_name`]).
     pub fn open(
         ctx: &egui::Context,
         runtime: tokio::runtime::Handle,
         db: impl Into<Location>,
         workflow: Option<String>,
+    ) -> anyhow::Result<AgentLoomApp> {
+        AgentLoomApp::open_as(ctx, runtime, db, workflow, editor_name())
+    }
+
+    /// [`AgentLoomApp::open`], editing as `editor`: whose undo and redo the app's edits join.
+    pub fn open_as(
+        ctx: &egui::Context,
+        runtime: tokio::runtime::Handle,
+        db: impl Into<Location>,
+        workflow: Option<String>,
+        editor: String,
     ) -> anyhow::Result<AgentLoomApp> {
         let db = db.into();
         let mut store = Store::connect(&db)?;
@@ -138,7 +150,7 @@ impl AgentLoomApp {
             crate::interchange::seed_examples(&mut store)?;
         }
         let wake = ctx.clone();
-        let worker = Worker::start(&db, editor_name(), move || wake.request_repaint())?;
+        let worker = Worker::start(&db, editor, move || wake.request_repaint())?;
         let snapshot = Snapshot::load(&store, workflow.as_deref())?;
         let workflow = snapshot.workflow.as_ref().map(|w| w.spec.name.clone());
         Ok(AgentLoomApp {

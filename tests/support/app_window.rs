@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use agentloom::app::AgentLoomApp;
-use agentloom::store::Store;
+use agentloom::store::{Location, Store};
 use eframe::egui::accesskit::Role;
 use eframe::egui::{self, Pos2};
 use egui_kittest::Harness;
@@ -16,7 +16,9 @@ use egui_kittest::kittest::{AccessKitNode, NodeT, Queryable};
 
 pub struct Window {
     pub harness: Harness<'static, AgentLoomApp>,
+    /// The database file (on PostgreSQL, a path nothing uses: see `location`).
     pub path: PathBuf,
+    pub location: Location,
     _runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -52,7 +54,25 @@ pub fn open_file(dir: tempfile::TempDir, path: PathBuf, workflow: Option<&str>) 
         AgentLoomApp::open(&cc.egui_ctx, handle, db, open).expect("app opens")
     });
     harness.run_steps(3);
-    Window { harness, path, _runtime: runtime, _dir: dir }
+    Window { harness, location: Location::File(path.clone()), path, _runtime: runtime, _dir: dir }
+}
+
+/// The app of `editor` on the database at `location`, showing `workflow`.
+pub fn open_as(location: &Location, workflow: &str, editor: &str) -> Window {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let handle = runtime.handle().clone();
+    let (db, open, editor) = (location.clone(), Some(workflow.to_owned()), editor.to_owned());
+    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
+        AgentLoomApp::open_as(&cc.egui_ctx, handle, db, open, editor).expect("app opens")
+    });
+    harness.run_steps(3);
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("unused.db");
+    Window { harness, path, location: location.clone(), _runtime: runtime, _dir: dir }
 }
 
 /// Reads the database at `path` on a connection of its own.
