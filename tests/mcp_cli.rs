@@ -9,6 +9,7 @@ mod support;
 use mcp_peers::{EverythingHttp, everything_script};
 use serde_json::Value;
 use support::Sandbox;
+use support::backends::Backend;
 
 fn add_everything(sandbox: &Sandbox) {
     let command = format!("node {} stdio", everything_script().display());
@@ -185,3 +186,30 @@ fn header_secret_references_are_resolved_when_connecting() {
     assert!(head.contains("x-team-secret: team-456"), "{head}");
     assert!(!support::dump(&sandbox.db).contains("tok-123"));
 }
+
+/// An approval is the approving machine's: one given elsewhere (a teammate's, on a shared
+/// PostgreSQL database) lets nothing start here until this machine's user approves too.
+fn an_approval_given_on_another_machine_starts_nothing_here(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
+    let marker = sandbox.path("started");
+    let config = serde_json::json!({"mcpServers": {"shell": {
+        "command": "sh", "args": ["-c", format!("touch '{}'", marker.display())],
+    }}});
+    let file = sandbox.path("servers.json");
+    std::fs::write(&file, config.to_string()).expect("write");
+    sandbox.run(&["mcp", "import", file.to_str().expect("path")]).ok();
+    sandbox.run(&["mcp", "trust", "shell"]).ok();
+    sandbox
+        .raw()
+        .execute("UPDATE launch_approvals SET host = 'another-machine'")
+        .expect("the approval moves to another machine");
+    sandbox.run(&["mcp", "tools", "shell"]).fails_with("agentloom mcp trust shell");
+    assert!(!marker.exists(), "another machine's approval started it here");
+    sandbox.run(&["mcp", "trust", "shell"]).ok();
+    sandbox.run(&["mcp", "tools", "shell"]).fails_with("exited");
+    assert!(marker.exists(), "this machine's approval did not start it");
+    let approvals = sandbox.raw().value("SELECT count(*) FROM launch_approvals");
+    assert_eq!(approvals, "2", "each machine keeps its own");
+}
+
+on_both_backends!(an_approval_given_on_another_machine_starts_nothing_here);

@@ -49,16 +49,11 @@ const TABLES: &[(&str, &str)] = &[
 /// The definition tables, whose versions the target's triggers bump while their parts arrive.
 const VERSIONED: &[&str] = &["llm_configs", "mcp_servers", "agents", "agent_links", "workflows"];
 
-/// Whether the target gets NULL for `table.column` instead of the source's value: a lease or a
-/// local approval belongs to the source's machine, and a run's replay span is set once the spans
-/// are there.
+/// Whether the target gets NULL for `table.column` instead of the source's value: a lease belongs
+/// to the source's machine, and a run's replay span is set once the spans are there. (Approvals,
+/// in tables of their own, belong to their machines and are not copied at all.)
 fn not_copied(table: &str, column: &str) -> bool {
-    matches!(
-        (table, column),
-        ("runs", "owner_id" | "replay_from_span_id")
-            | ("mcp_servers", "trusted_launch")
-            | ("llm_configs", "trusted_binding")
-    )
+    matches!((table, column), ("runs", "owner_id" | "replay_from_span_id"))
 }
 
 /// What a copy did.
@@ -71,7 +66,7 @@ pub struct CopyReport {
     /// Runs that were going on in the source, now interrupted in the target.
     pub interrupted_runs: Vec<i64>,
     /// MCP servers and LLM configs whose local approval was not copied.
-    pub approvals_dropped: usize,
+    pub approvals_dropped: i64,
 }
 
 impl Store {
@@ -126,8 +121,8 @@ fn copy_all(source: &Reader<'_>, target: &Writer<'_>) -> Result<CopyReport> {
         target.exec("UPDATE runs SET replay_from_span_id = ?2 WHERE id = ?1", [run, span])?;
     }
     restore_versions(source, target)?;
-    report.approvals_dropped = count_where(source, "mcp_servers", "trusted_launch IS NOT NULL")?
-        + count_where(source, "llm_configs", "trusted_binding IS NOT NULL")?;
+    report.approvals_dropped =
+        count(source, "launch_approvals")? + count(source, "binding_approvals")?;
     report.interrupted_runs = target.recover_abandoned_runs()?;
     if target.db.is_postgres() {
         continue_identities(target.db)?;
@@ -223,10 +218,4 @@ fn continue_identities(db: &Db) -> Result<()> {
 fn count(reader: &Reader<'_>, table: &str) -> Result<i64> {
     let sql = format!("SELECT count(*) FROM {table}");
     Ok(reader.first(&sql, (), |row| row.get(0))?.unwrap_or(0))
-}
-
-fn count_where(reader: &Reader<'_>, table: &str, condition: &str) -> Result<usize> {
-    let sql = format!("SELECT count(*) FROM {table} WHERE {condition}");
-    let found: i64 = reader.first(&sql, (), |row| row.get(0))?.unwrap_or(0);
-    Ok(usize::try_from(found).unwrap_or(0))
 }

@@ -10,7 +10,10 @@ const WHAT: &str = "LLM config";
 
 const SELECT: &str = "SELECT id, name, provider, model, base_url, api_key_ref, request_params, \
                       provider_options, input_price_per_mtok, output_price_per_mtok, version, \
-                      created_at, updated_at, written_by, trusted_binding FROM llm_configs";
+                      created_at, updated_at, written_by, \
+                      (SELECT a.fingerprint FROM binding_approvals a WHERE a.llm_config_id = llm_configs.id \
+                       AND a.host IN (this_host(), '') ORDER BY a.host DESC LIMIT 1) \
+                      FROM llm_configs";
 
 fn from_row(row: &Row<'_>) -> Result<LlmConfig> {
     Ok(LlmConfig {
@@ -101,7 +104,8 @@ impl Writer<'_> {
         }
     }
 
-    /// Records the local user's approval of the config's provider, endpoint and key reference.
+    /// Records the local user's approval of the config's provider, endpoint and key reference,
+    /// for this machine.
     pub fn trust_llm_config(&self, name: &str) -> Result<LlmConfig> {
         self.refuse_remote_approval(WHAT, name)?;
         let config = self.llm_config(name)?;
@@ -111,7 +115,9 @@ impl Writer<'_> {
             )));
         }
         self.exec(
-            "UPDATE llm_configs SET trusted_binding = ?2 WHERE id = ?1",
+            "INSERT INTO binding_approvals (llm_config_id, host, fingerprint) VALUES (?1, this_host(), ?2)
+             ON CONFLICT (llm_config_id, host) DO UPDATE SET fingerprint = excluded.fingerprint,
+                 approved_at = now_utc()",
             params![config.id, config.spec.binding_fingerprint()],
         )?;
         self.llm_config(name)

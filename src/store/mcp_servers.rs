@@ -9,7 +9,9 @@ use crate::model::{Author, McpServer, McpServerSpec, ServerOrigin, Transport};
 const WHAT: &str = "MCP server";
 
 const SELECT: &str = "SELECT s.id, s.name, s.transport, s.command, s.args, s.env, s.cwd, s.url, \
-                      s.headers, s.root_paths, c.name, s.init_timeout_secs, s.origin, s.trusted_launch, \
+                      s.headers, s.root_paths, c.name, s.init_timeout_secs, s.origin, \
+                      (SELECT a.fingerprint FROM launch_approvals a WHERE a.mcp_server_id = s.id \
+                       AND a.host IN (this_host(), '') ORDER BY a.host DESC LIMIT 1), \
                       s.version, s.created_at, s.updated_at, s.written_by \
                       FROM mcp_servers s LEFT JOIN llm_configs c ON c.id = s.sampling_llm_config_id";
 
@@ -101,7 +103,8 @@ impl Writer<'_> {
     }
 
     /// Records the local user's approval of what the server starts (program, arguments, env
-    /// names and values, working directory) and where its secrets go (URL, headers).
+    /// names and values, working directory) and where its secrets go (URL, headers), for this
+    /// machine: a worker elsewhere waits for its own user's approval.
     pub fn trust_mcp_server(&self, name: &str) -> Result<McpServer> {
         self.refuse_remote_approval(WHAT, name)?;
         let server = self.mcp_server(name)?;
@@ -113,7 +116,9 @@ impl Writer<'_> {
             )));
         }
         self.exec(
-            "UPDATE mcp_servers SET trusted_launch = ?2 WHERE id = ?1",
+            "INSERT INTO launch_approvals (mcp_server_id, host, fingerprint) VALUES (?1, this_host(), ?2)
+             ON CONFLICT (mcp_server_id, host) DO UPDATE SET fingerprint = excluded.fingerprint,
+                 approved_at = now_utc()",
             params![server.id, server.spec.trust_fingerprint()],
         )?;
         self.mcp_server(name)

@@ -62,6 +62,9 @@ impl PgConn {
             BUSY_TIMEOUT.as_millis()
         );
         block_on(client.batch_execute(&setup))?;
+        // The machine this connection acts for: what this_host() gives, which approvals are for.
+        let host = &crate::store::ProcessIdentity::current().host;
+        block_on(client.query_one("SELECT set_config('agentloom.host', $1, false)", &[host]))?;
         Ok(PgConn { client, statements: RefCell::new(HashMap::new()), heard })
     }
 

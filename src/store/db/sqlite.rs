@@ -47,8 +47,8 @@ fn now_millis() -> i64 {
 }
 
 /// Registers the functions both databases offer under one name, so that the store writes its SQL
-/// once: `now_utc()` (the timestamp text every row uses), `now_utc_plus(seconds)`, and
-/// `millis_since(timestamp)` (never below 0). Triggers and defaults, which other programs run
+/// once: `now_utc()` (the timestamp text every row uses), `now_utc_plus(seconds)`,
+/// `millis_since(timestamp)` (never below 0), and `this_host()` (the machine approvals are for). Triggers and defaults, which other programs run
 /// too, use SQLite's own `strftime` instead.
 pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     let volatile = FunctionFlags::SQLITE_UTF8;
@@ -57,6 +57,13 @@ pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         let seconds: f64 = ctx.get(0)?;
         Ok(format_epoch_millis(now_millis() + (seconds * 1_000.0) as i64))
     })?;
+    let host = crate::store::ProcessIdentity::current().host.clone();
+    conn.create_scalar_function(
+        "this_host",
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        move |_| Ok(host.clone()),
+    )?;
     conn.create_scalar_function("millis_since", 1, volatile, |ctx| {
         let since: Option<String> = ctx.get(0)?;
         Ok(since.as_deref().and_then(epoch_millis).map(|since| (now_millis() - since).max(0)))
