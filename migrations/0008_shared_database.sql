@@ -7,6 +7,10 @@
 ALTER TABLE runs ADD COLUMN queued INTEGER NOT NULL DEFAULT 0 CHECK (queued IN (0, 1));
 CREATE INDEX runs_queue ON runs (status, id) WHERE queued;
 
+-- A run is cancelled from any machine: a process that does not run it asks its owner to stop it
+-- (cancel_requested), and the owner's next heartbeat stops it there, recorded as cancelled.
+ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1));
+
 -- Undo is per person: each journalled edit names who made it (user@host), and undo and redo
 -- walk that person's edits only. Edits journalled before schema 8 have no editor ('').
 ALTER TABLE edit_journal ADD COLUMN editor TEXT NOT NULL DEFAULT '';

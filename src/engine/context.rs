@@ -210,11 +210,19 @@ impl RunContext {
 
     /// Moves the run and one of its spans to `status` (waiting while the user answers, running after).
     pub fn set_waiting(&self, span_id: i64, waiting: bool) {
-        let status = if waiting { RunStatus::Waiting } else { RunStatus::Running };
         let run = self.run_id;
-        self.writer.send(move |w| {
-            w.set_run_status(run, status)?;
-            w.set_span_status(span_id, status)
-        });
+        self.writer.send(move |w| mark_waiting(w, run, span_id, waiting));
     }
+}
+
+/// Marks run `run` and its span `span_id` waiting for a person (or running again).
+pub fn mark_waiting(
+    w: &crate::store::Writer<'_>,
+    run: i64,
+    span_id: i64,
+    waiting: bool,
+) -> crate::store::Result<()> {
+    let status = if waiting { RunStatus::Waiting } else { RunStatus::Running };
+    w.set_run_status(run, status)?;
+    w.set_span_status(span_id, status)
 }

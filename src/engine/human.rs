@@ -1,7 +1,7 @@
 //! Asking the user: a human_input_requests row, the run waiting until another process (the CLI's
 //! `answer`, the app, the API) answers it, then going on.
 
-use super::context::RunContext;
+use super::context::{RunContext, mark_waiting};
 use super::error::EngineError;
 use super::events::RunEvent;
 use crate::model::{HumanInputSource, HumanInputStatus, RunStatus};
@@ -44,8 +44,17 @@ pub async fn ask_as(
         prompt: prompt.clone(),
         response_schema: schema,
     };
-    let id = ctx.writer.call(move |w| w.create_human_input(&request)).await?;
-    ctx.set_waiting(span, true);
+    // The question and the run's waiting are one write: whoever sees the question sees the run
+    // waiting for it.
+    let run = ctx.run_id;
+    let id = ctx
+        .writer
+        .call(move |w| {
+            let id = w.create_human_input(&request)?;
+            mark_waiting(w, run, span, true)?;
+            Ok(id)
+        })
+        .await?;
     ctx.emit(RunEvent::HumanInputRequested {
         run_id: ctx.run_id,
         request_id: id,

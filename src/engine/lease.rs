@@ -2,7 +2,8 @@
 //! seconds and, on the same beat, marks the runs of processes that are gone `interrupted`. When the
 //! row is found gone (another process took this one for dead, after a stall longer than the
 //! lease), the runs still going here are stopped (they were recorded as interrupted and may be
-//! resumed elsewhere) and the process registers anew, so that its next runs have an owner.
+//! resumed elsewhere) and the process registers anew, so that its next runs have an owner. Each
+//! beat also stops the runs here that another process asked to cancel.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, mpsc};
@@ -45,13 +46,21 @@ impl Lease {
                 let renewed = writer.call_blocking(move |w| {
                     let renewed = w.renew_owner(owner)?;
                     w.recover_abandoned_runs()?;
-                    Ok(renewed)
+                    Ok((renewed, w.cancel_requests(owner)?))
                 });
                 match renewed {
-                    Ok(true) => {}
+                    Ok((true, cancelled)) => {
+                        for run in cancelled {
+                            if runs.stop(run, StopCause::Cancelled) {
+                                tracing::info!(run_id = run, "run {run} cancelled from elsewhere");
+                            }
+                        }
+                    }
                     // Given back by `close` while this beat was on its way: nothing is lost.
-                    Ok(false) if stopped.try_recv() != Err(mpsc::TryRecvError::Empty) => return,
-                    Ok(false) => {
+                    Ok((false, _)) if stopped.try_recv() != Err(mpsc::TryRecvError::Empty) => {
+                        return;
+                    }
+                    Ok((false, _)) => {
                         tracing::error!(
                             "this process's lease on its runs was taken (it stalled for longer than \
                              the lease); its runs were recorded as interrupted and are stopped here"

@@ -81,8 +81,11 @@ pub struct RunOutcome {
 pub enum Cancelled {
     /// It was going here and was asked to stop; it ends recorded as cancelled.
     Stopping,
-    /// It was interrupted (going on nowhere) and is now recorded as cancelled.
+    /// It was interrupted or queued (going on nowhere) and is now recorded as cancelled.
     Dropped,
+    /// Another process runs it and was asked to stop it: it ends cancelled there within one
+    /// heartbeat.
+    Requested,
 }
 
 /// Settings of an engine.
@@ -211,14 +214,24 @@ impl Engine {
     }
 
     /// Cancels run `run_id` wherever it stands: one going here is asked to stop (`Stopping`), an
-    /// interrupted one, going on nowhere, is marked cancelled at once so that it is not resumed
-    /// (`Dropped`); `None` for any other run.
+    /// interrupted or queued one, going on nowhere, is marked cancelled at once so that it is not
+    /// resumed or taken (`Dropped`), and one another process runs is asked of that process
+    /// (`Requested`); `None` for a run that has ended.
     pub async fn cancel_or_drop(&self, run_id: i64) -> Result<Option<Cancelled>, EngineError> {
         if self.cancel(run_id) {
             return Ok(Some(Cancelled::Stopping));
         }
-        let dropped = self.shared.writer.call(move |w| w.cancel_run_not_going(run_id)).await?;
-        Ok(dropped.then_some(Cancelled::Dropped))
+        let outcome = self
+            .shared
+            .writer
+            .call(move |w| {
+                if w.cancel_run_not_going(run_id)? {
+                    return Ok(Some(Cancelled::Dropped));
+                }
+                Ok(w.request_cancel(run_id)?.then_some(Cancelled::Requested))
+            })
+            .await?;
+        Ok(outcome)
     }
 
     /// Stops every run going here because the process is stopping (SIGTERM, Ctrl-C): each is

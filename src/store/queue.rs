@@ -70,7 +70,30 @@ impl Writer<'_> {
     }
 }
 
+impl Writer<'_> {
+    /// Asks the process running run `run` to stop it (it runs elsewhere); `false` when it is not
+    /// going on under an owner.
+    pub fn request_cancel(&self, run: i64) -> Result<bool> {
+        let asked = self.exec(
+            "UPDATE runs SET cancel_requested = ?2
+             WHERE id = ?1 AND status IN ('running', 'waiting') AND owner_id IS NOT NULL",
+            params![run, true],
+        )?;
+        Ok(asked == 1)
+    }
+}
+
 impl Reader<'_> {
+    /// The runs of `owner` that another process asked to cancel.
+    pub fn cancel_requests(&self, owner: OwnerId) -> Result<Vec<i64>> {
+        self.all(
+            "SELECT id FROM runs WHERE owner_id = ?1 AND cancel_requested
+               AND status IN ('running', 'waiting')",
+            [owner.0],
+            |row| row.get(0),
+        )
+    }
+
     /// The oldest queued run that was interrupted (its worker died) and whose session has no
     /// turn going.
     fn orphaned_queued_run(&self) -> Result<Option<i64>> {

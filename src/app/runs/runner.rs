@@ -111,6 +111,9 @@ impl Runner {
                 // Its events tell how it ends.
                 Ok(Some(Cancelled::Stopping)) => return,
                 Ok(Some(Cancelled::Dropped)) => Notice::Info(format!("Run {run_id} cancelled.")),
+                Ok(Some(Cancelled::Requested)) => Notice::Info(format!(
+                    "Run {run_id} runs in another process; it was asked to stop and ends cancelled within seconds."
+                )),
                 Ok(None) => Notice::Info(format!("Run {run_id} is not running here.")),
                 Err(error) => Notice::Error(format!("Run {run_id} was not cancelled: {error}")),
             };
