@@ -235,6 +235,53 @@ async fn a_run_on_a_worker_is_cancelled_from_elsewhere(backend: Backend) {
     stop(&mut worker);
 }
 
+const ASKER: &str = "agentloom: 1
+workflow: {name: ask, root: asker}
+agents:
+- name: asker
+  type: basic
+  human_input: true
+  llm: asker_script
+llm_configs:
+- name: asker_script
+  provider: playback
+  model: playback
+  provider_options:
+    turns:
+    - tool_calls: [{name: ask_human, arguments: {question: Which colour?}}]
+    - Thanks.
+";
+
+/// A question asked by a run on a worker waits as a row, answered from another process.
+fn a_question_asked_on_a_worker_is_answered_from_anywhere(backend: Backend) {
+    let sandbox = Sandbox::empty_on(backend);
+    let file = sandbox.path("ask.yaml");
+    std::fs::write(&file, ASKER).expect("write");
+    sandbox.run(&["import", file.to_str().expect("path")]).ok();
+    let mut worker = start_worker(&sandbox, "asking");
+    let run = sandbox.run(&["run", "ask", "--input", "pick", "--queue"]).ok().stdout;
+    let deadline = Instant::now() + secs(30);
+    let question = loop {
+        let listed = sandbox.run(&["--json", "answer"]).ok().stdout;
+        let listed: Value = serde_json::from_str(&listed).expect("JSON");
+        if let Some(first) = listed.as_array().and_then(|l| l.first()).cloned() {
+            break first;
+        }
+        assert!(Instant::now() < deadline, "the worker's run asked nothing");
+        std::thread::sleep(ms(50));
+    };
+    assert_eq!(question["prompt"], "Which colour?");
+    assert_eq!(question["run_id"].to_string(), run.trim());
+    sandbox.run(&["answer", &question["id"].to_string(), "blue"]).ok();
+    let waited = sandbox.run(&["--json", "runs", "wait", run.trim()]).ok().stdout;
+    let waited: Value = serde_json::from_str(&waited).expect("JSON");
+    assert_eq!(
+        (waited["status"].as_str(), waited["output"].as_str()),
+        (Some("succeeded"), Some("Thanks."))
+    );
+    stop(&mut worker);
+}
+
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
@@ -247,4 +294,7 @@ on_both_backends!(
     async queued_runs_survive_a_worker_killed_mid_run,
     a_run_on_a_worker_is_cancelled_from_elsewhere,
 );
-on_both_backends!(the_queue_from_the_cli_and_rest);
+on_both_backends!(
+    the_queue_from_the_cli_and_rest,
+    a_question_asked_on_a_worker_is_answered_from_anywhere,
+);

@@ -95,29 +95,37 @@ pub(super) fn wait(
         Some(seconds) => anyhow::bail!("--timeout {seconds}: give a number of seconds, 0 or more"),
         None => None,
     };
+    // The run is read again only when another connection committed something (on PostgreSQL,
+    // when a commit notice arrived).
+    let mut seen = None;
+    let mut status = RunStatus::Queued;
     loop {
-        let found = store.read(|r| r.run(run))?;
-        let over = match found.status {
-            RunStatus::Interrupted => !found.queued,
-            status => status.is_final(),
-        };
-        if over {
-            let outcome = RunOutcome {
-                run_id: found.id,
-                session_id: found.session_id,
-                status: found.status,
-                output: found.output,
-                error: found.error,
-                input_tokens: found.input_tokens,
-                output_tokens: found.output_tokens,
-                cost_usd: found.cost_usd,
+        let version = store.data_version()?;
+        if seen != Some(version) {
+            seen = Some(version);
+            let found = store.read(|r| r.run(run))?;
+            status = found.status;
+            let over = match found.status {
+                RunStatus::Interrupted => !found.queued,
+                status => status.is_final(),
             };
-            return report(globals, &outcome, false);
+            if over {
+                let outcome = RunOutcome {
+                    run_id: found.id,
+                    session_id: found.session_id,
+                    status: found.status,
+                    output: found.output,
+                    error: found.error,
+                    input_tokens: found.input_tokens,
+                    output_tokens: found.output_tokens,
+                    cost_usd: found.cost_usd,
+                };
+                return report(globals, &outcome, false);
+            }
         }
         if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             anyhow::bail!(
-                "run {run} is still {} after {} s; wait again, or cancel it (agentloom runs cancel {run})",
-                found.status,
+                "run {run} is still {status} after {} s; wait again, or cancel it (agentloom runs cancel {run})",
                 timeout.unwrap_or_default()
             );
         }
