@@ -1,7 +1,7 @@
 //! `agentloom serve --mcp`: an rmcp client (the library, not our client code) lists the
 //! workflows and public agents as tools and runs them, over stdio and streamable HTTP; the runs
 //! are recorded with origin `mcp`, and a session can be continued; over HTTP, pages of other
-//! sites are refused by their Origin.
+//! sites are refused by their Origin. On a SQLite file and on PostgreSQL.
 
 mod support;
 
@@ -14,10 +14,11 @@ use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::{Value, json};
 use support::Sandbox;
+use support::backends::Backend;
 
 /// A seeded database with the agent `echo` (of hello_basic) also public.
-fn sandbox() -> Sandbox {
-    let sandbox = Sandbox::seeded();
+fn sandbox(backend: Backend) -> Sandbox {
+    let sandbox = Sandbox::seeded_on(backend);
     sandbox.run(&["agent", "edit", "echo", "--public", "true"]).ok();
     sandbox
 }
@@ -62,13 +63,12 @@ async fn exercise(client: &RunningService<RoleClient, ()>, sandbox: &Sandbox) {
     assert!(mcp_runs.iter().all(|r| r["session_id"].as_i64() == Some(session)));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn workflows_are_tools_over_stdio() {
-    let sandbox = sandbox();
+async fn workflows_are_tools_over_stdio(backend: Backend) {
+    let sandbox = sandbox(backend);
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_agentloom"));
     command
         .arg("--db")
-        .arg(&sandbox.db)
+        .arg(sandbox.location.to_string())
         .args(["serve", "--mcp", "stdio"])
         .env_remove("AGENTLOOM_DB");
     let transport =
@@ -80,9 +80,8 @@ async fn workflows_are_tools_over_stdio() {
     client.cancel().await.expect("close");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn workflows_are_tools_over_streamable_http() {
-    let sandbox = sandbox();
+async fn workflows_are_tools_over_streamable_http(backend: Backend) {
+    let sandbox = sandbox(backend);
     let mut server = sandbox
         .command(&["serve", "--mcp", "http", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -128,8 +127,10 @@ fn post_with_origin(authority: &str, origin: &str) -> u16 {
 
 #[test]
 fn http_refuses_an_address_other_than_loopback() {
-    let sandbox = sandbox();
+    let sandbox = sandbox(Backend::Sqlite);
     sandbox
         .run(&["serve", "--mcp", "http", "--bind", "0.0.0.0:0"])
         .fails_with("the MCP service has no authentication");
 }
+
+on_both_backends!(async workflows_are_tools_over_stdio, workflows_are_tools_over_streamable_http);
