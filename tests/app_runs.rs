@@ -2,22 +2,23 @@
 //! example and watch every node finish and the output arrive, cancel a run that hangs, answer an
 //! agent's question in its window, open a past run's trace, compare two runs, replay one and
 //! resume one whose process was killed. Each checks the rows in the database as well as what the
-//! window shows.
+//! window shows, on a SQLite file and on PostgreSQL.
 
 #![cfg(feature = "gui")]
 
 #[path = "support/app_window.rs"]
 mod app_window;
+mod support;
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use agentloom::model::{HumanInputStatus, Run, RunStatus};
-use agentloom::store::{RunFilter, Store};
-use app_window::{Window, open_file, open_with as open};
+use agentloom::store::{Location, RunFilter, Store};
+use app_window::{Window, open_file, open_seeded_at};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
+use support::backends::{Backend, TestDb};
 
 /// What a node says: a label's text is its value in AccessKit, other widgets' their label.
 fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
@@ -25,8 +26,19 @@ fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
     if node.role() == Role::Label { node.value() } else { node.label() }
 }
 
-fn runs(path: &Path) -> Vec<Run> {
-    Store::open(path).expect("store").read(|r| r.runs(&RunFilter::default())).expect("runs")
+/// The app on a fresh database of `backend` seeded with the examples and `extra`, showing
+/// `workflow`.
+fn open(backend: Backend, workflow: &str, extra: Option<&str>) -> Window {
+    let db = backend.fresh();
+    open_seeded_at(db.dir, db.location, workflow, extra)
+}
+
+fn store(db: &Location) -> Store {
+    Store::connect(db).expect("store")
+}
+
+fn runs(db: &Location) -> Vec<Run> {
+    store(db).read(|r| r.runs(&RunFilter::default())).expect("runs")
 }
 
 impl Window {
@@ -59,11 +71,11 @@ impl Window {
 
     /// Waits for the newest run to end and returns it.
     fn finished_run(&mut self) -> Run {
-        let path = self.path.clone();
+        let db = self.location.clone();
         self.wait_until("the run to end", |_| {
-            runs(&path).first().is_some_and(|run| run.status.is_final())
+            runs(&db).first().is_some_and(|run| run.status.is_final())
         });
-        runs(&path).remove(0)
+        runs(&db).remove(0)
     }
 
     fn shows(&self, label: &str) -> bool {
@@ -78,9 +90,8 @@ impl Window {
     }
 }
 
-#[test]
-fn run_on_the_passthrough_chain_shows_every_node_done_and_the_output() {
-    let mut window = open("writing_chain", None);
+fn run_on_the_passthrough_chain_shows_every_node_done_and_the_output(backend: Backend) {
+    let mut window = open(backend, "writing_chain", None);
     window.run("Wood stoves heat small cabins well");
     let run = window.finished_run();
     assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
@@ -89,11 +100,8 @@ fn run_on_the_passthrough_chain_shows_every_node_done_and_the_output() {
 
     window.wait_until("the output in the messages panel", |w| w.shows(&output));
     assert!(window.shows("output"), "the output is labelled as the run's output");
-    let on_canvas = Store::open(&window.path)
-        .expect("store")
-        .read(|r| r.layout("writing_chain"))
-        .expect("layout")
-        .len();
+    let on_canvas =
+        store(&window.location).read(|r| r.layout("writing_chain")).expect("layout").len();
     // A node's badge: "✔" alone (a chain calls no model itself) or "✔ N tok".
     let done: Vec<String> = window
         .harness
@@ -122,19 +130,18 @@ llm_configs:
     )
 }
 
-#[test]
-fn cancel_stops_a_run_that_hangs() {
+fn cancel_stops_a_run_that_hangs(backend: Backend) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let held = std::thread::spawn(move || {
         // Keep every connection open and unanswered until the test ends.
         listener.incoming().take(4).filter_map(Result::ok).collect::<Vec<_>>()
     });
-    let mut window = open("stuck", Some(&hanging_workflow(port)));
+    let mut window = open(backend, "stuck", Some(&hanging_workflow(port)));
     window.run("anything");
-    let path = window.path.clone();
+    let db = window.location.clone();
     window.wait_until("the run to start", |_| {
-        runs(&path).first().is_some_and(|run| run.status == RunStatus::Running)
+        runs(&db).first().is_some_and(|run| run.status == RunStatus::Running)
     });
     window.wait_until("the Cancel button", |w| w.shows("■ Cancel"));
     window.harness.get_by_label("■ Cancel").click();
@@ -161,9 +168,8 @@ llm_configs:
     - Thanks.
 ";
 
-#[test]
-fn a_question_is_answered_in_its_window_and_the_run_goes_on() {
-    let mut window = open("ask", Some(ASKER));
+fn a_question_is_answered_in_its_window_and_the_run_goes_on(backend: Backend) {
+    let mut window = open(backend, "ask", Some(ASKER));
     window.run("pick one");
     window.wait_until("the question", |w| w.shows("Which colour?"));
     assert!(window.shows("✋ asker asks (run 1)"));
@@ -177,49 +183,52 @@ fn a_question_is_answered_in_its_window_and_the_run_goes_on() {
     let run = window.finished_run();
     assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(run.output.as_deref(), Some("Thanks."));
-    let requests =
-        Store::open(&window.path).expect("store").read(|r| r.human_inputs(None)).expect("requests");
+    let requests = store(&window.location).read(|r| r.human_inputs(None)).expect("requests");
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].status, HumanInputStatus::Answered);
     assert_eq!(requests[0].answer, Some(serde_json::json!("teal")));
     window.wait_until("the question window to close", |w| !w.shows("Which colour?"));
 }
 
-/// A database `name` (in a new folder) seeded with the examples and `ASKER`, and an `agentloom
-/// --json run ask` process on it that has asked its question and waits for the answer.
-fn asked_by_another_process(
-    name: &str,
-) -> (tempfile::TempDir, std::path::PathBuf, std::process::Child) {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join(name);
-    let mut store = Store::open(&db).expect("store");
-    agentloom::interchange::seed_examples(&mut store).expect("examples");
-    agentloom::interchange::import_yaml(&mut store, ASKER).expect("import");
-    drop(store);
+/// A fresh database of `backend` seeded with the examples and `ASKER`, and an `agentloom --json
+/// run ask` process on it that has asked its question and waits for the answer.
+fn asked_by_another_process(backend: Backend) -> (TestDb, std::process::Child) {
+    let fresh = backend.fresh();
+    let mut seeding = store(&fresh.location);
+    agentloom::interchange::seed_examples(&mut seeding).expect("examples");
+    agentloom::interchange::import_yaml(&mut seeding, ASKER).expect("import");
+    drop(seeding);
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
-        .args(["--db", db.to_str().expect("path"), "--json", "run", "ask", "-i", "pick"])
+        .args(["--db", &fresh.arg(), "--json", "run", "ask", "-i", "pick"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("agentloom run");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while Store::open(&db)
-        .and_then(|s| s.read(|r| r.human_inputs(Some(HumanInputStatus::Pending))))
+    while store(&fresh.location)
+        .read(|r| r.human_inputs(Some(HumanInputStatus::Pending)))
         .expect("requests")
         .is_empty()
     {
         assert!(Instant::now() < deadline, "the CLI's run never asked");
         std::thread::sleep(Duration::from_millis(50));
     }
-    (dir, db, cli)
+    (fresh, cli)
 }
 
-#[test]
-fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
-    // Another process runs the workflow and waits for the answer, before any window exists.
-    let (dir, db, cli) = asked_by_another_process("asked.db");
+/// The app on `fresh` showing `workflow`.
+fn open_on(fresh: TestDb, workflow: &str) -> Window {
+    match fresh.location.clone() {
+        Location::File(path) => open_file(fresh.dir, path, Some(workflow)),
+        other => app_window::open_as(&other, workflow, &agentloom::app::editor_name()),
+    }
+}
 
-    let mut window = open_file(dir, db.clone(), Some("ask"));
+fn a_question_asked_before_the_window_opened_is_waiting_in_it(backend: Backend) {
+    // Another process runs the workflow and waits for the answer, before any window exists.
+    let (fresh, cli) = asked_by_another_process(backend);
+    let db = fresh.location.clone();
+    let mut window = open_on(fresh, "ask");
     window.wait_until("the waiting question", |w| w.shows("Which colour?"));
     window.harness.get_by_role(Role::MultilineTextInput).click();
     window.harness.run_steps(1);
@@ -233,13 +242,12 @@ fn a_question_asked_before_the_window_opened_is_waiting_in_it() {
     let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(outcome["status"], "succeeded");
     assert_eq!(outcome["output"], "Thanks.");
-    let requests = Store::open(&db).expect("store").read(|r| r.human_inputs(None)).expect("rows");
+    let requests = store(&db).read(|r| r.human_inputs(None)).expect("rows");
     assert_eq!(requests[0].answer, Some(serde_json::json!("amber")));
 }
 
-#[test]
-fn past_runs_open_into_the_trace_compare_and_replay() {
-    let mut window = open("review_parallel", None);
+fn past_runs_open_into_the_trace_compare_and_replay(backend: Backend) {
+    let mut window = open(backend, "review_parallel", None);
     window.run("first input");
     let first = window.finished_run();
     window.run("second input");
@@ -277,13 +285,11 @@ fn past_runs_open_into_the_trace_compare_and_replay() {
     let replays: Vec<_> = window.harness.query_all_by_label("↺ Replay").collect();
     replays[1].click();
     window.harness.run_steps(2);
-    let path = window.path.clone();
+    let db = window.location.clone();
     window.wait_until("the replay to end", |_| {
-        runs(&path)
-            .first()
-            .is_some_and(|run| run.replay_of_run_id.is_some() && run.status.is_final())
+        runs(&db).first().is_some_and(|run| run.replay_of_run_id.is_some() && run.status.is_final())
     });
-    let replay = runs(&path).remove(0);
+    let replay = runs(&db).remove(0);
     assert_eq!(replay.replay_of_run_id, Some(first.id));
     assert_eq!(replay.status, RunStatus::Succeeded, "{:?}", replay.error);
     assert_eq!(replay.output, first.output, "a replay gives the recorded answer");
@@ -291,14 +297,13 @@ fn past_runs_open_into_the_trace_compare_and_replay() {
         .wait_until("the replay in the trace", |w| w.shows(&format!("replay of run {}", first.id)));
 }
 
-#[test]
-fn a_run_whose_process_was_killed_is_interrupted_and_resumed_from_the_runs_tab() {
+fn a_run_whose_process_was_killed_is_interrupted_and_resumed_from_the_runs_tab(backend: Backend) {
     // Another process runs the workflow, asks, and is killed before anyone answers.
-    let (dir, db, mut cli) = asked_by_another_process("killed.db");
+    let (fresh, mut cli) = asked_by_another_process(backend);
     cli.kill().expect("kill -9");
     cli.wait().expect("wait");
-
-    let mut window = open_file(dir, db.clone(), Some("ask"));
+    let db = fresh.location.clone();
+    let mut window = open_on(fresh, "ask");
     window.tab("Runs (1)");
     assert!(window.shows("⚠ interrupted"), "the run is listed as interrupted");
     assert!(!window.shows("Which colour?"), "the dead run's question was withdrawn");
@@ -313,7 +318,16 @@ fn a_run_whose_process_was_killed_is_interrupted_and_resumed_from_the_runs_tab()
     assert_eq!(run.id, 1, "resumed as the same run");
     assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.error);
     assert_eq!(run.output.as_deref(), Some("Thanks."));
-    let requests = Store::open(&db).expect("store").read(|r| r.human_inputs(None)).expect("rows");
+    let requests = store(&db).read(|r| r.human_inputs(None)).expect("rows");
     let statuses: Vec<HumanInputStatus> = requests.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [HumanInputStatus::Withdrawn, HumanInputStatus::Answered]);
 }
+
+on_both_backends!(
+    run_on_the_passthrough_chain_shows_every_node_done_and_the_output,
+    cancel_stops_a_run_that_hangs,
+    a_question_is_answered_in_its_window_and_the_run_goes_on,
+    a_question_asked_before_the_window_opened_is_waiting_in_it,
+    past_runs_open_into_the_trace_compare_and_replay,
+    a_run_whose_process_was_killed_is_interrupted_and_resumed_from_the_runs_tab,
+);

@@ -19,7 +19,7 @@ pub(super) fn top_bar(app: &mut AgentLoomApp, ui: &mut egui::Ui) {
                 Location::File(path) => {
                     path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
                 }
-                Location::Postgres(url) => url.to_string(),
+                Location::Postgres(url) => url.short_name(),
             };
             ui.label(RichText::new(shown).monospace()).on_hover_text(app.db.to_string());
             let open =

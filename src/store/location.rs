@@ -23,6 +23,19 @@ impl PostgresUrl {
     pub(super) fn connect_string(&self) -> &str {
         &self.0
     }
+
+    /// The database's name and host, short enough for a title bar: `loom on db.example`.
+    pub fn short_name(&self) -> String {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, rest)| rest);
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        let host = host.rsplit_once(':').map_or(host, |(name, _)| name);
+        let database = path.split('?').next().unwrap_or_default();
+        match database {
+            "" => host.to_owned(),
+            database => format!("{database} on {host}"),
+        }
+    }
 }
 
 impl Location {
@@ -131,6 +144,16 @@ mod tests {
         let file: Location = "postgres.db".parse().expect("a path");
         assert_eq!(file.file(), Some(Path::new("postgres.db")));
         assert!("postgresql:///loom".parse::<Location>().is_err(), "no server");
+    }
+
+    #[test]
+    fn a_short_name_is_the_database_and_its_host() {
+        let url: PostgresUrl = match "postgres://me:pw@db.example:5432/loom?sslmode=disable".parse()
+        {
+            Ok(Location::Postgres(url)) => url,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(url.short_name(), "loom on db.example");
     }
 
     #[test]

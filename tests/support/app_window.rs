@@ -33,46 +33,60 @@ pub fn open(workflow: &str) -> Window {
 pub fn open_with(workflow: &str, extra: Option<&str>) -> Window {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("app.db");
-    let mut store = Store::open(&path).expect("store");
+    open_seeded_at(dir, Location::File(path), workflow, extra)
+}
+
+/// The app on the database at `location` (whose files, if any, are in `dir`, removed with the
+/// window), seeded with the examples and the workflow document `extra`, showing `workflow`.
+pub fn open_seeded_at(
+    dir: tempfile::TempDir,
+    location: Location,
+    workflow: &str,
+    extra: Option<&str>,
+) -> Window {
+    let mut store = Store::connect(&location).expect("store");
     agentloom::interchange::seed_examples(&mut store).expect("examples");
     if let Some(yaml) = extra {
         agentloom::interchange::import_yaml(&mut store, yaml).expect("import");
     }
     drop(store);
-    open_file(dir, path, Some(workflow))
+    open_at(dir, location, Some(workflow), agentloom::app::editor_name())
 }
 
 /// The app on the database `path` (in `dir`, removed with the window), showing `workflow`.
 pub fn open_file(dir: tempfile::TempDir, path: PathBuf, workflow: Option<&str>) -> Window {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (handle, db, open) = (runtime.handle().clone(), path.clone(), workflow.map(str::to_owned));
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        AgentLoomApp::open(&cc.egui_ctx, handle, db, open).expect("app opens")
-    });
-    harness.run_steps(3);
-    Window { harness, location: Location::File(path.clone()), path, _runtime: runtime, _dir: dir }
+    open_at(dir, Location::File(path), workflow, agentloom::app::editor_name())
 }
 
 /// The app of `editor` on the database at `location`, showing `workflow`.
 pub fn open_as(location: &Location, workflow: &str, editor: &str) -> Window {
+    let dir = tempfile::tempdir().expect("dir");
+    open_at(dir, location.clone(), Some(workflow), editor.to_owned())
+}
+
+/// The app of `editor` on the database at `location` (files in `dir`), showing `workflow`.
+fn open_at(
+    dir: tempfile::TempDir,
+    location: Location,
+    workflow: Option<&str>,
+    editor: String,
+) -> Window {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
     let handle = runtime.handle().clone();
-    let (db, open, editor) = (location.clone(), Some(workflow.to_owned()), editor.to_owned());
+    let (db, open) = (location.clone(), workflow.map(str::to_owned));
     let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
         AgentLoomApp::open_as(&cc.egui_ctx, handle, db, open, editor).expect("app opens")
     });
     harness.run_steps(3);
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("unused.db");
-    Window { harness, path, location: location.clone(), _runtime: runtime, _dir: dir }
+    let path = match &location {
+        Location::File(path) => path.clone(),
+        Location::Postgres(_) => dir.path().join("unused.db"),
+    };
+    Window { harness, path, location, _runtime: runtime, _dir: dir }
 }
 
 /// Reads the database at `path` on a connection of its own.
