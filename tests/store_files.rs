@@ -232,3 +232,32 @@ fn assert_pinned(which: &str, migrations: &[Migration], shipped: &[(i64, u64)]) 
     }
     assert_eq!(found.len(), shipped.len(), "a pinned {which}migration is gone");
 }
+
+/// A PostgreSQL database that is not AgentLoom's (tables of another application), or whose
+/// AgentLoom schema is newer than this binary, is refused with every row as it was.
+#[test]
+fn postgresql_databases_not_ours_or_too_new_are_refused_unchanged() {
+    use support::backends::Backend;
+    let foreign = Sandbox::on(Backend::Postgres);
+    let raw = foreign.raw();
+    raw.execute("CREATE TABLE invoices (id BIGINT PRIMARY KEY, total NUMERIC); INSERT INTO invoices VALUES (1, 9.5)")
+        .expect("another application's table");
+    let before = foreign.dump();
+    foreign.run(&["agent", "list"]).fails_with(
+        "a PostgreSQL database with tables, but not AgentLoom's (the database was not changed)",
+    );
+    assert_eq!(foreign.dump(), before);
+
+    let newer = Sandbox::seeded_on(Backend::Postgres);
+    newer
+        .raw()
+        .execute(&format!("UPDATE agentloom_schema SET version = {}", SCHEMA_VERSION + 1))
+        .expect("a newer AgentLoom's mark");
+    let before = newer.dump();
+    newer.run(&["agent", "list"]).fails_with(&format!(
+        "schema version {} is newer than this AgentLoom understands (up to {SCHEMA_VERSION}); upgrade AgentLoom to open it",
+        SCHEMA_VERSION + 1
+    ));
+    assert_eq!(newer.dump(), before);
+    newer.run(&["db", "check"]).fails_with("is newer than this AgentLoom understands");
+}
