@@ -42,7 +42,10 @@ fn a_file_goes_to_postgresql_and_back_unchanged() {
     assert!(copied.stdout.starts_with("Copied "), "{}", copied.stdout);
     assert_eq!(what_users_see(&server), seen, "PostgreSQL shows what the file showed");
     let checked = server.run(&["db", "check"]).ok().stdout;
-    assert!(checked.contains("No problems: integrity, foreign keys and workflow structure"), "{checked}");
+    assert!(
+        checked.contains("No problems: integrity, foreign keys and workflow structure"),
+        "{checked}"
+    );
 
     let back = Sandbox::on(Backend::Sqlite);
     back.run(&["db", "copy", &server.location.to_string(), &back.location.to_string()]).ok();

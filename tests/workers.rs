@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use agentloom::engine::{Engine, EngineConfig, RunRequest};
 use agentloom::model::RunOrigin;
-use api_server::ApiServer;
+use api_server::{ApiServer, WebhookReceiver};
 use scripted_llm::{Answer, Reply, ScriptedLlm};
 use serde_json::{Value, json};
 use support::Sandbox;
@@ -235,6 +235,26 @@ async fn a_run_on_a_worker_is_cancelled_from_elsewhere(backend: Backend) {
     stop(&mut worker);
 }
 
+/// A queued run of a workflow with a webhook is posted to it by the worker that ran it.
+fn a_worker_posts_a_finished_run_to_its_workflows_webhook(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
+    let receiver = WebhookReceiver::start(&[503, 200]);
+    let service = ApiServer::start(&sandbox);
+    let hook = json!({"webhook_url": receiver.url});
+    service.client().put("/workflows/hello_basic", hook).expect(200);
+    let mut worker = start_worker(&sandbox, "posting");
+    let run = sandbox.run(&["run", "hello_basic", "--input", "ping", "--queue"]).ok().stdout;
+    let attempts: Vec<(u16, Value)> = (0..2).filter_map(|_| receiver.next(secs(30))).collect();
+    let statuses: Vec<u16> = attempts.iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, [503, 200], "retried until accepted");
+    let summary = &attempts[1].1;
+    assert_eq!(summary["event"], "run.finished");
+    assert_eq!(summary["run"]["id"].to_string(), run.trim());
+    assert_eq!(summary["run"]["output"], "ping");
+    assert!(receiver.next(ms(1500)).is_none(), "posted after it was accepted");
+    stop(&mut worker);
+}
+
 const ASKER: &str = "agentloom: 1
 workflow: {name: ask, root: asker}
 agents:
@@ -297,4 +317,5 @@ on_both_backends!(
 on_both_backends!(
     the_queue_from_the_cli_and_rest,
     a_question_asked_on_a_worker_is_answered_from_anywhere,
+    a_worker_posts_a_finished_run_to_its_workflows_webhook,
 );

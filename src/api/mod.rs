@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 pub use error::{ApiError, ErrorBody};
 pub use openapi::openapi_json;
 pub use server::{DEFAULT_BODY_LIMIT, ServeError, ServeOptions, Server};
-pub use webhook::{RunSummary, WebhookPolicy};
+pub use webhook::{RunSummary, WebhookPolicy, Webhooks, webhook_of_run};
 
 use state::AppState;
 

@@ -177,16 +177,7 @@ async fn run_turn(
 
 /// POSTs the summary of run `run_id` to its workflow's webhook URL, when it has one.
 async fn notify_webhook(state: AppState, run_id: i64) {
-    let found = state
-        .read(move |r| {
-            let run = r.run(run_id)?;
-            let url = match &run.workflow {
-                Some(name) => r.find_workflow(name)?.and_then(|w| w.spec.webhook_url),
-                None => None,
-            };
-            Ok(url.map(|url| (url, run)))
-        })
-        .await;
+    let found = state.read(move |r| super::webhook::webhook_of_run(r, run_id)).await;
     match found {
         Ok(Some((url, run))) => {
             state.webhooks().deliver(&url, &RunSummary::finished(run)).await;

@@ -46,6 +46,19 @@ impl RunSummary {
     }
 }
 
+/// The callback URL of run `run_id`'s workflow, with the run, when the workflow has one.
+pub fn webhook_of_run(
+    r: &crate::store::Reader<'_>,
+    run_id: i64,
+) -> crate::store::Result<Option<(String, Run)>> {
+    let run = r.run(run_id)?;
+    let url = match &run.workflow {
+        Some(name) => r.find_workflow(name)?.and_then(|w| w.spec.webhook_url),
+        None => None,
+    };
+    Ok(url.map(|url| (url, run)))
+}
+
 /// Sends run summaries to callback URLs.
 #[derive(Clone)]
 pub struct Webhooks {

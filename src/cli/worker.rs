@@ -1,10 +1,11 @@
 //! `agentloom worker` and `agentloom runs wait`: the run queue from the command line. A worker
-//! runs queued runs from the database, on any machine that reaches it, several at a time; `runs
-//! wait` follows one run until it ends and reports it as `run` does.
+//! runs queued runs from the database, on any machine that reaches it, several at a time, and
+//! posts each finished run of a workflow with a webhook to it, as the REST service does for the
+//! runs it runs; `runs wait` follows one run until it ends and reports it as `run` does.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -12,6 +13,7 @@ use clap::Args;
 use super::Globals;
 use super::engine_config;
 use super::run::{record_logs, report, runtime};
+use crate::api::{RunSummary, WebhookPolicy, Webhooks, webhook_of_run};
 use crate::engine::{Engine, RunOutcome};
 use crate::model::RunStatus;
 use crate::store::{ProcessIdentity, Store};
@@ -33,7 +35,7 @@ pub struct WorkerArgs {
 
 pub(super) fn worker(globals: &Globals, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let db = globals.db()?;
-    drop(globals.open()?);
+    let reader = Arc::new(Mutex::new(globals.open()?));
     let name = args.name.unwrap_or_else(|| ProcessIdentity::current().host.clone());
     let runtime = runtime()?;
     runtime.block_on(async {
@@ -44,8 +46,13 @@ pub(super) fn worker(globals: &Globals, args: WorkerArgs) -> anyhow::Result<Exit
             args.concurrency
         );
         let stop = Arc::new(AtomicBool::new(false));
+        let finished = Finished { reader, webhooks: Webhooks::new(WebhookPolicy::default()) };
         let slots: Vec<_> = (0..args.concurrency)
-            .map(|_| tokio::spawn(work(engine.clone(), name.clone(), Arc::clone(&stop))))
+            .map(|_| {
+                let slot =
+                    Slot { engine: engine.clone(), name: name.clone(), finished: finished.clone() };
+                tokio::spawn(slot.work(Arc::clone(&stop)))
+            })
             .collect();
         super::serve::stop_signal().await;
         stop.store(true, Ordering::Relaxed);
@@ -63,18 +70,57 @@ pub(super) fn worker(globals: &Globals, args: WorkerArgs) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// One slot of a worker: takes the next queued run, runs it, and again, until `stop`.
-async fn work(engine: Engine, name: String, stop: Arc<AtomicBool>) {
-    while !stop.load(Ordering::Relaxed) {
-        match engine.run_next_queued().await {
-            Ok(Some(outcome)) => {
-                eprintln!("worker {name}: run {} {}", outcome.run_id, outcome.status)
+/// What a worker does with a finished run: post it to its workflow's webhook, if it has one.
+#[derive(Clone)]
+struct Finished {
+    reader: Arc<Mutex<Store>>,
+    webhooks: Webhooks,
+}
+
+impl Finished {
+    fn post(&self, run_id: i64) {
+        let target = match self.reader.lock() {
+            Ok(store) => store.read(|r| webhook_of_run(r, run_id)),
+            Err(_) => return,
+        };
+        match target {
+            Ok(Some((url, run))) => {
+                let webhooks = self.webhooks.clone();
+                tokio::spawn(
+                    async move { webhooks.deliver(&url, &RunSummary::finished(run)).await },
+                );
             }
-            Ok(None) => tokio::time::sleep(IDLE_POLL).await,
-            Err(error) => {
-                tracing::warn!("worker {name}: {error}");
-                eprintln!("worker {name}: {error}");
-                tokio::time::sleep(IDLE_POLL * 5).await;
+            Ok(None) => {}
+            Err(error) => tracing::warn!(run = run_id, "webhook not sent: {error}"),
+        }
+    }
+}
+
+/// One slot of a worker.
+struct Slot {
+    engine: Engine,
+    name: String,
+    finished: Finished,
+}
+
+impl Slot {
+    /// Takes the next queued run, runs it, and again, until `stop`.
+    async fn work(self, stop: Arc<AtomicBool>) {
+        let name = &self.name;
+        while !stop.load(Ordering::Relaxed) {
+            match self.engine.run_next_queued().await {
+                Ok(Some(outcome)) => {
+                    eprintln!("worker {name}: run {} {}", outcome.run_id, outcome.status);
+                    if outcome.status.is_final() && outcome.status != RunStatus::Interrupted {
+                        self.finished.post(outcome.run_id);
+                    }
+                }
+                Ok(None) => tokio::time::sleep(IDLE_POLL).await,
+                Err(error) => {
+                    tracing::warn!("worker {name}: {error}");
+                    eprintln!("worker {name}: {error}");
+                    tokio::time::sleep(IDLE_POLL * 5).await;
+                }
             }
         }
     }
