@@ -8,6 +8,7 @@
 mod engine_bench;
 #[path = "support/scripted_llm.rs"]
 mod scripted_llm;
+mod support;
 
 use std::time::Duration;
 
@@ -18,13 +19,15 @@ use agentloom::model::{
 use engine_bench::{EngineBench, quick};
 use scripted_llm::{Answer, Reply, ScriptedLlm};
 use serde_json::{Value, json};
+use support::backends::Backend;
 
-fn bench(server: &ScriptedLlm) -> EngineBench {
-    EngineBench::new(&server.base_url(), ProviderKind::OpenAi, "scripted-model")
+fn bench(backend: Backend, server: &ScriptedLlm) -> EngineBench {
+    let db = backend.fresh();
+    EngineBench::at(db.dir, db.location, &server.base_url(), ProviderKind::OpenAi, "scripted-model")
 }
 
 fn engine(bench: &EngineBench) -> Engine {
-    Engine::open(&bench.path, EngineConfig { retry: quick(), ..EngineConfig::default() })
+    Engine::open(bench.location.clone(), EngineConfig { retry: quick(), ..EngineConfig::default() })
         .expect("engine")
 }
 
@@ -101,24 +104,22 @@ async fn assert_replays_exactly(server: &ScriptedLlm, bench: &EngineBench, sourc
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_chain_replays_without_the_provider_and_twice_the_same() {
-    let (server, bench, source) = recorded_chain().await;
+async fn a_chain_replays_without_the_provider_and_twice_the_same(backend: Backend) {
+    let (server, bench, source) = recorded_chain(backend).await;
     assert_eq!(source.output.as_deref(), Some("A polished draft."), "{:?}", source.error);
     assert_replays_exactly(&server, &bench, &source).await;
     let messages = bench.messages(&replay(&bench, source.run_id, None).await);
     assert_eq!(messages, bench.messages(&source), "the replay records the same conversation");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn parallel_branches_replay_each_from_its_own_recording() {
+async fn parallel_branches_replay_each_from_its_own_recording(backend: Backend) {
     let server = ScriptedLlm::start([
         Reply::Answer(Answer::text(&["for"]).with_usage(3, 1)),
         Reply::Answer(Answer::text(&["against"]).with_usage(5, 1)),
         Reply::Answer(Answer::text(&["Both agree."])),
     ])
     .await;
-    let mut bench = bench(&server);
+    let mut bench = bench(backend, &server);
     bench.agent("panel", AgentKind::Parallel, "", None);
     bench.agent("left", AgentKind::Basic, "Argue for.", Some("model"));
     bench.agent("right", AgentKind::Basic, "Argue against.", Some("model"));
@@ -131,8 +132,7 @@ async fn parallel_branches_replay_each_from_its_own_recording() {
     assert_replays_exactly(&server, &bench, &source).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_router_an_orchestrator_and_an_evaluator_replay() {
+async fn a_router_an_orchestrator_and_an_evaluator_replay(backend: Backend) {
     let route = r#"{"agent": "billing", "confidence": "high", "reasoning": "An invoice."}"#;
     let plan = r#"{"steps": [{"description": "Look it up", "tasks": [{"agent": "finder", "description": "Find the capital"}, {"agent": "checker", "description": "Check it"}]}], "is_complete": true}"#;
     let fair = r#"{"rating": "FAIR", "feedback": "Shorter.", "needs_improvement": true, "focus_areas": []}"#;
@@ -148,7 +148,7 @@ async fn a_router_an_orchestrator_and_an_evaluator_replay() {
         Reply::Answer(Answer::text(&[good])),
     ])
     .await;
-    let mut bench = bench(&server);
+    let mut bench = bench(backend, &server);
     bench.agent("desk", AgentKind::Router, "Route support requests.", Some("model"));
     bench.agent("billing", AgentKind::Basic, "", Some("offline"));
     bench.agent("tech", AgentKind::Basic, "", Some("offline"));
@@ -176,8 +176,7 @@ async fn a_router_an_orchestrator_and_an_evaluator_replay() {
     assert_replays_exactly(&server, &bench, &refined).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tools_and_failed_tools_replay_from_their_recorded_results() {
+async fn tools_and_failed_tools_replay_from_their_recorded_results(backend: Backend) {
     let server = ScriptedLlm::start([
         Reply::Answer(
             Answer::text(&[])
@@ -187,7 +186,7 @@ async fn tools_and_failed_tools_replay_from_their_recorded_results() {
         Reply::Answer(Answer::text(&["Echo said ping."])),
     ])
     .await;
-    let mut bench = bench(&server);
+    let mut bench = bench(backend, &server);
     bench.agent("lead", AgentKind::Basic, "Use your tools.", Some("model"));
     bench.agent("echo", AgentKind::Basic, "", Some("offline"));
     bench.link("lead", "echo", LinkKind::ToolOf, json!({"description": "Repeats a message"}));
@@ -196,8 +195,7 @@ async fn tools_and_failed_tools_replay_from_their_recorded_results() {
     assert_replays_exactly(&server, &bench, &source).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_human_answer_is_replayed_without_asking_again() {
+async fn a_human_answer_is_replayed_without_asking_again(backend: Backend) {
     let server = ScriptedLlm::start([
         Reply::Answer(Answer::text(&[]).with_tool_call(
             "call_1",
@@ -207,14 +205,14 @@ async fn a_human_answer_is_replayed_without_asking_again() {
         Reply::Answer(Answer::text(&["Blue it is."])),
     ])
     .await;
-    let bench = bench(&server);
+    let bench = bench(backend, &server);
     let mut spec = agentloom::model::AgentSpec::new("asker", AgentKind::Basic);
     spec.llm = Some("model".into());
     spec.human_input = true;
-    let mut store = agentloom::store::Store::open(&bench.path).expect("store");
+    let mut store = agentloom::store::Store::connect(&bench.location).expect("store");
     store.write("agent", |w| w.create_agent(&spec)).expect("agent");
     let engine = Engine::open(
-        &bench.path,
+        bench.location.clone(),
         EngineConfig {
             retry: quick(),
             human_input_poll: Duration::from_millis(20),
@@ -252,10 +250,9 @@ async fn a_human_answer_is_replayed_without_asking_again() {
     assert_eq!(asked.len(), 1, "the replay does not ask the user again");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_run_replays_to_the_same_failure() {
+async fn a_failed_run_replays_to_the_same_failure(backend: Backend) {
     let server = ScriptedLlm::start([Reply::status(401, "invalid api key")]).await;
-    let mut bench = bench(&server);
+    let mut bench = bench(backend, &server);
     bench.agent("solo", AgentKind::Basic, "Answer.", Some("model"));
     let source = bench.run("solo", "hi", quick()).await;
     assert_eq!(source.status, RunStatus::Failed);
@@ -263,13 +260,13 @@ async fn a_failed_run_replays_to_the_same_failure() {
 }
 
 /// A two-step chain run once against the server, which has no reply left.
-async fn recorded_chain() -> (ScriptedLlm, EngineBench, RunOutcome) {
+async fn recorded_chain(backend: Backend) -> (ScriptedLlm, EngineBench, RunOutcome) {
     let server = ScriptedLlm::start([
         Reply::Answer(Answer::text(&["A first draft."]).with_usage(30, 4)),
         Reply::Answer(Answer::text(&["A polished draft."]).with_usage(40, 5)),
     ])
     .await;
-    let mut bench = bench(&server);
+    let mut bench = bench(backend, &server);
     bench.agent("drafter", AgentKind::Basic, "Draft: {{input}}", Some("model"));
     bench.agent("polisher", AgentKind::Basic, "Polish what you are given.", Some("model"));
     bench.agent("pipeline", AgentKind::Chain, "", None);
@@ -280,9 +277,8 @@ async fn recorded_chain() -> (ScriptedLlm, EngineBench, RunOutcome) {
     (server, bench, source)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn from_a_span_only_that_step_and_what_follows_run_live() {
-    let (server, bench, source) = recorded_chain().await;
+async fn from_a_span_only_that_step_and_what_follows_run_live(backend: Backend) {
+    let (server, bench, source) = recorded_chain(backend).await;
     server.push(Reply::Answer(Answer::text(&["A better polish."]).with_usage(41, 6)));
     let polish = spans(&bench, source.run_id)
         .into_iter()
@@ -317,9 +313,8 @@ async fn from_a_span_only_that_step_and_what_follows_run_live() {
     assert_eq!(server.journal().len(), before + 2, "from the root span every call is live");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_graph_that_no_longer_matches_fails_naming_the_step() {
-    let (server, mut bench, source) = recorded_chain().await;
+async fn a_graph_that_no_longer_matches_fails_naming_the_step(backend: Backend) {
+    let (server, mut bench, source) = recorded_chain(backend).await;
     bench.agent("signer", AgentKind::Basic, "Sign it.", Some("model"));
     bench.link("pipeline", "signer", LinkKind::ChainsTo, json!({}));
     let requests = server.journal().len();
@@ -362,9 +357,8 @@ async fn a_graph_that_no_longer_matches_fails_naming_the_step() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replay_runs_the_definitions_its_source_ran_after_they_changed() {
-    let (server, mut bench, source) = recorded_chain().await;
+async fn a_replay_runs_the_definitions_its_source_ran_after_they_changed(backend: Backend) {
+    let (server, mut bench, source) = recorded_chain(backend).await;
     let revision = bench.store.read(|r| r.run(source.run_id)).expect("run").definition_revision;
     let (agents, links, configs) =
         bench.store.read(|r| Ok((r.agents()?, r.links()?, r.llm_configs()?))).expect("definitions");
@@ -425,3 +419,15 @@ async fn a_replay_runs_the_definitions_its_source_ran_after_they_changed() {
     assert_eq!(has_signer(&then), (true, true));
     assert_eq!(has_signer(&now), (false, false), "deleted definitions are gone at later revisions");
 }
+
+on_both_backends!(
+    async a_chain_replays_without_the_provider_and_twice_the_same,
+    parallel_branches_replay_each_from_its_own_recording,
+    a_router_an_orchestrator_and_an_evaluator_replay,
+    tools_and_failed_tools_replay_from_their_recorded_results,
+    a_human_answer_is_replayed_without_asking_again,
+    a_failed_run_replays_to_the_same_failure,
+    from_a_span_only_that_step_and_what_follows_run_live,
+    a_graph_that_no_longer_matches_fails_naming_the_step,
+    a_replay_runs_the_definitions_its_source_ran_after_they_changed,
+);

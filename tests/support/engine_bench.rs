@@ -11,22 +11,34 @@ use agentloom::model::{
     AgentKind, AgentSpec, LinkKind, LlmConfigSpec, ProviderKind, RunOrigin, RunStatus, SpanKind,
     WorkflowSpec,
 };
-use agentloom::store::Store;
+use agentloom::store::{Location, Store};
 use serde_json::{Map, Value};
 
 /// A temporary database with an LLM config `model` (the server, priced) and `offline` (passthrough).
 pub struct EngineBench {
     _dir: tempfile::TempDir,
-    pub path: std::path::PathBuf,
+    pub location: Location,
     pub store: Store,
 }
 
 impl EngineBench {
-    /// A bench whose `model` config reaches `base_url` in `wire` format, asking for `model_name`.
+    /// A bench on a SQLite file whose `model` config reaches `base_url` in `wire` format, asking
+    /// for `model_name`.
     pub fn new(base_url: &str, wire: ProviderKind, model_name: &str) -> EngineBench {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("bench.db");
-        let mut store = Store::open(&path).expect("store");
+        let location = Location::File(dir.path().join("bench.db"));
+        EngineBench::at(dir, location, base_url, wire, model_name)
+    }
+
+    /// [`EngineBench::new`] on the database at `location` (files, if any, in `dir`).
+    pub fn at(
+        dir: tempfile::TempDir,
+        location: Location,
+        base_url: &str,
+        wire: ProviderKind,
+        model_name: &str,
+    ) -> EngineBench {
+        let mut store = Store::connect(&location).expect("store");
         let mut config = LlmConfigSpec::new("model", wire, model_name);
         config.base_url = Some(base_url.to_owned());
         config.input_price_per_mtok = Some(2.0);
@@ -38,7 +50,7 @@ impl EngineBench {
                 w.create_llm_config(&offline)
             })
             .expect("configs");
-        EngineBench { _dir: dir, path, store }
+        EngineBench { _dir: dir, location, store }
     }
 
     pub fn agent(&mut self, name: &str, kind: AgentKind, instruction: &str, llm: Option<&str>) {
@@ -67,8 +79,9 @@ impl EngineBench {
 
     /// Runs `target` on `input` with an engine of its own, retrying as `retry` says.
     pub async fn run(&self, target: &str, input: &str, retry: RetryPolicy) -> RunOutcome {
-        let engine = Engine::open(&self.path, EngineConfig { retry, ..EngineConfig::default() })
-            .expect("engine");
+        let engine =
+            Engine::open(self.location.clone(), EngineConfig { retry, ..EngineConfig::default() })
+                .expect("engine");
         let request = RunRequest {
             target: target.into(),
             input: input.into(),
