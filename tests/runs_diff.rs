@@ -3,6 +3,7 @@
 //! and JSON, and bad runs or spans are refused with the database unchanged.
 
 mod support;
+use support::backends::Backend;
 
 use agentloom::interchange::EXAMPLES;
 use serde_json::Value;
@@ -16,9 +17,8 @@ fn run_id(run: &Run) -> String {
     json(run)["run_id"].as_i64().expect("run id").to_string()
 }
 
-#[test]
-fn every_example_replays_to_the_same_steps() {
-    let sandbox = Sandbox::seeded();
+fn every_example_replays_to_the_same_steps(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     for example in EXAMPLES {
         let source = run_id(
             &sandbox.run(&["--json", "run", example.workflow, "-i", "Why is the sky blue?"]).ok(),
@@ -42,9 +42,8 @@ fn every_example_replays_to_the_same_steps() {
     }
 }
 
-#[test]
-fn a_replay_from_a_span_diverges_there_and_the_diff_says_so() {
-    let sandbox = Sandbox::seeded();
+fn a_replay_from_a_span_diverges_there_and_the_diff_says_so(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     let source = run_id(&sandbox.run(&["--json", "run", "tagline_evaluator", "-i", "tea"]).ok());
     let shown = json(&sandbox.run(&["--json", "runs", "show", &source]).ok());
     // The judge's second model call: live again, the scripted judge starts its turns over.
@@ -97,23 +96,21 @@ fn a_replay_from_a_span_diverges_there_and_the_diff_says_so() {
     assert!(text.contains("only in B"), "the extra round only the replay took: {text}");
 }
 
-#[test]
-fn bad_runs_and_spans_are_refused_with_nothing_recorded() {
-    let sandbox = Sandbox::seeded();
+fn bad_runs_and_spans_are_refused_with_nothing_recorded(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     let source = run_id(&sandbox.run(&["--json", "run", "hello_basic", "-i", "hi"]).ok());
-    let before = support::dump(&sandbox.db);
+    let before = sandbox.dump();
     sandbox.run(&["replay", "99"]).fails_with("run \"99\" does not exist");
     sandbox.run(&["replay", &source, "--from", "99999"]).fails_with(&format!(
         "run {source} cannot be replayed: span 99999 is not one of its steps (see `agentloom runs show {source}`)"
     ));
     sandbox.run(&["runs", "diff", &source, "42"]).fails_with("run \"42\" does not exist");
     sandbox.run(&["replay", "x"]).fails_with("invalid value 'x'");
-    assert_eq!(before, support::dump(&sandbox.db), "a refused replay records nothing");
+    assert_eq!(before, sandbox.dump(), "a refused replay records nothing");
 }
 
-#[test]
-fn a_replay_runs_the_recorded_definitions_unless_told_the_current_ones() {
-    let sandbox = Sandbox::seeded();
+fn a_replay_runs_the_recorded_definitions_unless_told_the_current_ones(backend: Backend) {
+    let sandbox = Sandbox::seeded_on(backend);
     let source = run_id(&sandbox.run(&["--json", "run", "writing_chain", "-i", "tea"]).ok());
     sandbox.run(&["agent", "add", "signer", "--type", "basic", "--llm", "passthrough"]).ok();
     sandbox.run(&["link", "add", "writing_pipeline", "signer", "--type", "chains_to"]).ok();
@@ -131,3 +128,10 @@ fn a_replay_runs_the_recorded_definitions_unless_told_the_current_ones() {
     let text = sandbox.run(&["replay", &source, "--definitions", "current", "-q"]);
     assert!(text.stderr.contains("replay diverged"), "{}", text.stderr);
 }
+
+on_both_backends!(
+    every_example_replays_to_the_same_steps,
+    a_replay_from_a_span_diverges_there_and_the_diff_says_so,
+    bad_runs_and_spans_are_refused_with_nothing_recorded,
+    a_replay_runs_the_recorded_definitions_unless_told_the_current_ones,
+);
