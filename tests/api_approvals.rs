@@ -26,9 +26,8 @@ fn send_to(http: &Http, target: &str, message: &str) -> Value {
     http.post(&format!("/sessions/{id}/send"), json!({"message": message})).expect(200)
 }
 
-#[test]
-fn a_stdio_server_written_over_rest_starts_only_after_local_approval() {
-    let (sandbox, _server, http) = echo_service(Backend::Sqlite);
+fn a_stdio_server_written_over_rest_starts_only_after_local_approval(backend: Backend) {
+    let (sandbox, _server, http) = echo_service(backend);
     let marker = sandbox.path("started");
     let touch = format!("touch '{}'", marker.display());
     let created = http
@@ -98,11 +97,10 @@ fn recording_listener() -> (String, Arc<Mutex<Vec<u8>>>) {
     (url, received)
 }
 
-#[test]
-fn a_key_reference_written_over_rest_is_resolved_only_after_local_approval() {
+fn a_key_reference_written_over_rest_is_resolved_only_after_local_approval(backend: Backend) {
     const VAR: &str = "AGENTLOOM_TEST_HOST_SECRET";
     const VALUE: &str = "host-secret-3f9a1c77";
-    let sandbox = Sandbox::empty();
+    let sandbox = Sandbox::empty_on(backend);
     let server = ApiServer::start_with(&sandbox, &["--bind", "127.0.0.1:0"], &[(VAR, VALUE)]);
     let http = server.client();
     let (url, received) = recording_listener();
@@ -151,10 +149,9 @@ fn a_key_reference_written_over_rest_is_resolved_only_after_local_approval() {
     }
 }
 
-#[test]
-fn literal_secrets_and_urls_with_passwords_are_refused_without_echoing_them() {
+fn literal_secrets_and_urls_with_passwords_are_refused_without_echoing_them(backend: Backend) {
     const SECRET: &str = "hunter2-4b1d";
-    let (_sandbox, _server, http) = echo_service(Backend::Sqlite);
+    let (_sandbox, _server, http) = echo_service(backend);
     let stdio = |env: Value| json!({"name": "tool", "command": "tool", "env": env});
     let cases = [
         (
@@ -191,3 +188,9 @@ fn literal_secrets_and_urls_with_passwords_are_refused_without_echoing_them() {
     }
     assert_eq!(http.get("/mcp-servers").expect(200), json!([]));
 }
+
+on_both_backends!(
+    a_stdio_server_written_over_rest_starts_only_after_local_approval,
+    a_key_reference_written_over_rest_is_resolved_only_after_local_approval,
+    literal_secrets_and_urls_with_passwords_are_refused_without_echoing_them,
+);
