@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use agentloom::engine::{Engine, EngineConfig, RunRequest};
 use agentloom::model::RunOrigin;
-use api_server::{ApiServer, WebhookReceiver};
+use api_server::{ApiServer, WebhookReceiver, sse_events};
 use scripted_llm::{Answer, Reply, ScriptedLlm};
 use serde_json::{Value, json};
 use support::Sandbox;
@@ -170,6 +170,12 @@ fn the_queue_from_the_cli_and_rest(backend: Backend) {
     let second = http.post(&send, json!({"message": "two", "queue": true})).expect(202);
     let listed = http.get(&format!("/runs/{}", first["run_id"])).expect(200);
     assert_eq!(listed["run"]["queued"], true, "{listed}");
+    // A REST client follows the run a worker will run, from before it starts.
+    let watching = {
+        let (base, path) = (service.base(), format!("/runs/{}/watch", first["run_id"]));
+        std::thread::spawn(move || api_server::Http::new(&base, None).get(&path).text)
+    };
+    std::thread::sleep(ms(300));
 
     let mut worker = start_worker(&sandbox, "solo");
     let waited = sandbox.run(&["--json", "runs", "wait", &run.to_string()]).ok();
@@ -188,6 +194,18 @@ fn the_queue_from_the_cli_and_rest(backend: Backend) {
         .filter_map(|m| m["content"][0]["text"].as_str())
         .collect();
     assert_eq!(said, ["one", "one", "two", "two"], "a session's queued turns in their order");
+    let events = sse_events(&watching.join().expect("the watch"));
+    let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+    let statuses: Vec<&str> = events
+        .iter()
+        .filter(|(name, _)| name == "run")
+        .filter_map(|(_, run)| run["status"].as_str())
+        .collect();
+    assert_eq!(statuses.first(), Some(&"queued"), "{names:?}");
+    assert_eq!(statuses.last(), Some(&"succeeded"), "{names:?}");
+    assert!(names.contains(&"span"), "the steps as they happen: {names:?}");
+    assert_eq!(names.last(), Some(&"run_finished"));
+    assert_eq!(events.last().map(|(_, run)| run["output"].clone()), Some(json!("one")));
     stop(&mut worker);
     let shown = sandbox.run(&["--json", "runs", "show", &cancelled]).ok();
     let shown: Value = serde_json::from_str(&shown.stdout).expect("JSON");

@@ -17,6 +17,7 @@ mod schemas;
 mod server;
 mod sessions;
 mod state;
+mod watch;
 mod webhook;
 mod workflows;
 
@@ -61,6 +62,7 @@ fn routes(state: AppState) -> Router {
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/logs", get(runs::logs))
+        .route("/runs/{id}/watch", get(watch::watch))
         .route("/runs/{id}/cancel", post(runs::cancel))
         .route("/runs/{id}/replay", post(runs::replay))
         .route("/runs/{id}/resume", post(runs::resume))

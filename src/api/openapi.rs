@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use super::error::ErrorBody;
 use super::state::AppState;
 use super::{
-    agents, health, human_input, links, llm_configs, mcp_servers, runs, sessions, workflows,
+    agents, health, human_input, links, llm_configs, mcp_servers, runs, sessions, watch, workflows,
 };
 
 #[derive(OpenApi)]
@@ -54,6 +54,7 @@ use super::{
         runs::list,
         runs::get,
         runs::logs,
+        watch::watch,
         runs::cancel,
         runs::replay,
         runs::resume,
