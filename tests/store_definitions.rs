@@ -175,3 +175,20 @@ on_both_backends!(
     every_definition_kind_keeps_its_versions,
     overrides_and_servers_are_part_of_the_agent_version,
 );
+
+/// Text with a NUL character (a model or a tool may send one) is stored: as it is in SQLite, with
+/// U+FFFD in its place in PostgreSQL, whose text cannot hold it.
+fn text_with_a_nul_character_is_stored(backend: Backend) {
+    let (_db, mut store) = store_with_chain(backend);
+    let mut spec = store.read(|r| r.agent("draft")).expect("agent").spec;
+    spec.description = "before\0after".into();
+    store.write("edit", |w| w.update_agent("draft", &spec)).expect("the write goes through");
+    let stored = store.read(|r| r.agent("draft")).expect("agent").spec.description;
+    let expected = match backend {
+        Backend::Sqlite => "before\0after",
+        Backend::Postgres => "before\u{FFFD}after",
+    };
+    assert_eq!(stored, expected);
+}
+
+on_both_backends!(text_with_a_nul_character_is_stored);

@@ -191,6 +191,11 @@ impl ToSql for Param<'_> {
                 Type::FLOAT4 => (value as f32).to_sql(ty, out),
                 _ => value.to_sql(ty, out),
             },
+            // PostgreSQL's text cannot hold a NUL character (a model or a tool may send one):
+            // it is stored as U+FFFD, so that the write goes through and the run ends recorded.
+            Param::Text(text) if text.contains('\0') => {
+                text.replace('\0', "\u{FFFD}").to_sql(ty, out)
+            }
             Param::Text(text) => text.to_sql(ty, out),
             Param::Bool(value) => match *ty {
                 Type::INT2 | Type::INT4 | Type::INT8 => {
