@@ -260,4 +260,15 @@ fn postgresql_databases_not_ours_or_too_new_are_refused_unchanged() {
     ));
     assert_eq!(newer.dump(), before);
     newer.run(&["db", "check"]).fails_with("is newer than this AgentLoom understands");
+
+    // A database that is not there is named, with the server's reason.
+    let absent = support::postgres::server().url("absent_db");
+    let run: support::Run = std::process::Command::new(env!("CARGO_BIN_EXE_agentloom"))
+        .args(["--db", &absent, "agent", "list"])
+        .output()
+        .expect("run")
+        .into();
+    run.fails_with(&format!(
+        "{absent}: cannot connect: FATAL: database \"absent_db\" does not exist"
+    ));
 }

@@ -122,8 +122,13 @@ fn back_up(conn: &Connection, path: &Path, version: i64) -> Result<()> {
 /// nothing, one with other tables or a newer schema. All in one transaction that holds the write
 /// lock, so that two processes opening a new database at once create the schema once.
 pub(super) fn open_postgres(url: &PostgresUrl) -> Result<Db> {
-    let db = Db::postgres(url.connect_string())?;
     let at = Location::Postgres(url.clone());
+    let db = Db::postgres(url.connect_string()).map_err(|error| match error {
+        StoreError::Postgres { message, sqlstate } => {
+            StoreError::Postgres { message: format!("{at}: {message}"), sqlstate }
+        }
+        other => other,
+    })?;
     let tx = db.begin(TxMode::Write)?;
     let (tables, marked) = db
         .first(

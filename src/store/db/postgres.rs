@@ -122,7 +122,13 @@ fn drive_connection(url: &str, sender: mpsc::Sender<Result<Client>>, heard: &Hea
     runtime.block_on(async move {
         match tokio_postgres::connect(url, NoTls).await {
             Err(error) => {
-                let _ = sender.send(Err(error.into()));
+                // tokio-postgres says only "error connecting to server"; the cause is its source.
+                let cause = error.source().map(|cause| format!(": {cause}")).unwrap_or_default();
+                let refused = StoreError::Postgres {
+                    message: format!("cannot connect{cause}"),
+                    sqlstate: error.code().map(|code| code.code().to_owned()),
+                };
+                let _ = sender.send(Err(refused));
             }
             Ok((client, mut connection)) => {
                 if sender.send(Ok(client)).is_err() {
