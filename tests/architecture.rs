@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// Crates that only one layer may name.
 const OWNED_CRATES: &[(&str, &str)] = &[
     ("rusqlite", "store"),
+    ("tokio_postgres", "store"),
     ("rmcp", "mcp"),
     ("genai", "llm"),
     ("keyring", "llm"),
