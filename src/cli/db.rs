@@ -19,7 +19,7 @@ pub enum DbCommand {
         #[arg(long)]
         empty: bool,
     },
-    /// Check SQLite integrity, foreign keys and the structure of every workflow; non-zero exit on any problem
+    /// Check integrity and foreign keys (a SQLite file; a PostgreSQL server keeps them itself) and the structure of every workflow; non-zero exit on any problem
     Check,
     /// Where the database is and what it holds
     Info,
