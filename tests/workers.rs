@@ -273,6 +273,27 @@ fn a_worker_posts_a_finished_run_to_its_workflows_webhook(backend: Backend) {
     stop(&mut worker);
 }
 
+/// A run asked to cancel whose worker dies before it could stop it is cancelled, not resumed.
+async fn a_cancel_asked_for_before_the_worker_died_holds(backend: Backend) {
+    let server = ScriptedLlm::start([Reply::Hang]).await;
+    let sandbox = writing_chain(backend, &server);
+    let mut doomed = start_worker(&sandbox, "doomed");
+    let run = sandbox.run(&["run", "writing", "--input", "tea", "--queue"]).ok().stdout;
+    let run = run.trim();
+    let calling = format!(
+        "SELECT count(*) FROM spans WHERE run_id = {run} AND kind = 'llm_call' AND status = 'running'"
+    );
+    wait_for(&sandbox, &calling, 1, secs(30));
+    sandbox.run(&["runs", "cancel", run]).ok();
+    doomed.kill().expect("kill -9");
+    doomed.wait().expect("wait");
+    let mut next = start_worker(&sandbox, "next");
+    let ended = format!("SELECT count(*) FROM runs WHERE id = {run} AND status = 'cancelled'");
+    wait_for(&sandbox, &ended, 1, secs(30));
+    assert_eq!(server.journal().len(), 1, "the cancelled run was not resumed");
+    stop(&mut next);
+}
+
 const ASKER: &str = "agentloom: 1
 workflow: {name: ask, root: asker}
 agents:
@@ -331,6 +352,7 @@ fn secs(n: u64) -> Duration {
 on_both_backends!(
     async queued_runs_survive_a_worker_killed_mid_run,
     a_run_on_a_worker_is_cancelled_from_elsewhere,
+    a_cancel_asked_for_before_the_worker_died_holds,
 );
 on_both_backends!(
     the_queue_from_the_cli_and_rest,

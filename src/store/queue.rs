@@ -61,11 +61,18 @@ impl Writer<'_> {
     }
 
     /// The next run for the worker `owner`: a queued run, claimed; else a queued run whose worker
-    /// died, to resume; else `None`.
+    /// died, to resume; else `None`. A run whose worker died after someone asked to cancel it is
+    /// cancelled, not resumed.
     pub fn claim_queued_run(&self, owner: OwnerId) -> Result<Option<Claimed>> {
         if let Some(run) = self.first(&claim_sql(self.db), [owner.0], |row| row.get(0))? {
             return Ok(Some(Claimed::Fresh(run)));
         }
+        self.exec(
+            "UPDATE runs SET status = 'cancelled',
+                    error = 'cancelled: asked for while it ran, then its worker stopped'
+             WHERE queued AND status = 'interrupted' AND cancel_requested",
+            (),
+        )?;
         Ok(self.orphaned_queued_run()?.map(Claimed::Orphaned))
     }
 }
