@@ -272,3 +272,24 @@ fn postgresql_databases_not_ours_or_too_new_are_refused_unchanged() {
         "{absent}: cannot connect: FATAL: database \"absent_db\" does not exist"
     ));
 }
+
+/// A PostgreSQL connection the server closed (a restart, a failover, `pg_terminate_backend`) is
+/// opened again at the next transaction, and the store goes on reading and writing.
+#[test]
+fn a_postgresql_connection_the_server_closed_is_opened_again() {
+    use support::backends::Backend;
+    let db = Backend::Postgres.fresh();
+    let mut store = Store::connect(&db.location).expect("connect");
+    let before = store.data_version().expect("version");
+    let terminated = db.raw().value(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    assert_eq!(terminated, "1", "the store's one connection");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let counts = store.read(|r| r.counts()).expect("a read after the server closed the connection");
+    assert_eq!(counts.agents, 0);
+    let spec = agentloom::model::AgentSpec::new("after", agentloom::model::AgentKind::Chain);
+    store.write("add", |w| w.create_agent(&spec)).expect("a write too");
+    assert!(store.data_version().expect("version") > before, "what it missed counts as a change");
+}

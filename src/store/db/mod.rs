@@ -146,7 +146,10 @@ impl Db {
                 postgres::CHANGES_CHANNEL
             ),
         };
-        self.batch(&begin)?;
+        match self {
+            Db::Sqlite(conn) => conn.execute_batch(&begin)?,
+            Db::Postgres(conn) => conn.begin(&begin)?,
+        }
         Ok(Tx { db: self, open: true })
     }
 

@@ -23,9 +23,11 @@ use crate::store::open::BUSY_TIMEOUT;
 /// The channel every write transaction notifies, and every connection listens on.
 pub(super) const CHANGES_CHANNEL: &str = "agentloom_changes";
 
-/// One connection to a PostgreSQL database.
+/// One connection to a PostgreSQL database, opened again when the server closed it (a restart,
+/// a failover, an administrator's `pg_terminate_backend`).
 pub(in crate::store) struct PgConn {
-    client: Client,
+    url: String,
+    client: RefCell<Client>,
     /// Statements prepared on this connection, by the store's SQL text.
     statements: RefCell<HashMap<String, Statement>>,
     /// What the connection's thread heard from the others.
@@ -43,29 +45,41 @@ struct Heard {
 impl PgConn {
     /// Connects to `url` (`postgres://USER@HOST:PORT/DATABASE`).
     pub fn connect(url: &str) -> Result<PgConn> {
-        let (sender, receiver) = mpsc::channel();
-        let url = url.to_owned();
         let heard = Arc::new(Heard::default());
-        let heard_there = Arc::clone(&heard);
-        thread::Builder::new()
-            .name("agentloom-postgres".into())
-            .spawn(move || drive_connection(&url, sender, &heard_there))
-            .map_err(|error| StoreError::postgres(format!("cannot start its thread: {error}")))?;
-        let client = receiver
-            .recv()
-            .map_err(|_| StoreError::postgres("its thread ended before connecting"))??;
-        let backend: i32 = block_on(client.query_one("SELECT pg_backend_pid()", &[]))?.get(0);
-        heard.own_backend.store(backend, Ordering::Relaxed);
-        // A write waits for another as long as SQLite's busy timeout, then fails as busy (55P03).
-        let setup = format!(
-            "SET lock_timeout = '{}ms'; SET TIME ZONE 'UTC'; LISTEN {CHANGES_CHANNEL}",
-            BUSY_TIMEOUT.as_millis()
-        );
-        block_on(client.batch_execute(&setup))?;
-        // The machine this connection acts for: what this_host() gives, which approvals are for.
-        let host = &crate::store::ProcessIdentity::current().host;
-        block_on(client.query_one("SELECT set_config('agentloom.host', $1, false)", &[host]))?;
-        Ok(PgConn { client, statements: RefCell::new(HashMap::new()), heard })
+        let client = open_client(url, &heard)?;
+        Ok(PgConn {
+            url: url.to_owned(),
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+            heard,
+        })
+    }
+
+    /// Begins a transaction with `begin`, connecting again first if the server closed the
+    /// connection (or closes it as the transaction begins), so that a process outlives a server
+    /// restart. A transaction under way when the connection goes fails and changes nothing.
+    pub fn begin(&self, begin: &str) -> Result<()> {
+        self.reconnect_if_closed()?;
+        match self.batch(begin) {
+            Err(_) if self.client.borrow().is_closed() => {
+                self.reconnect_if_closed()?;
+                self.batch(begin)
+            }
+            begun => begun,
+        }
+    }
+
+    /// Connects again if the server closed the connection. What it missed meanwhile counts as
+    /// a change.
+    fn reconnect_if_closed(&self) -> Result<()> {
+        if !self.client.borrow().is_closed() {
+            return Ok(());
+        }
+        let client = open_client(&self.url, &self.heard)?;
+        *self.client.borrow_mut() = client;
+        self.statements.borrow_mut().clear();
+        self.heard.commits_by_others.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// How many writes other connections committed since this one connected.
@@ -79,34 +93,59 @@ impl PgConn {
             return Ok(statement.clone());
         }
         // The server refusing the store's own SQL is a bug of the store: name the statement.
-        let statement =
-            block_on(self.client.prepare(&numbered_placeholders(sql))).map_err(|error| {
-                match StoreError::from(error) {
-                    StoreError::Postgres { message, sqlstate } => StoreError::Postgres {
-                        message: format!("{message}, in: {}", one_line(sql)),
-                        sqlstate,
-                    },
-                    other => other,
-                }
-            })?;
+        let prepared = block_on(self.client.borrow().prepare(&numbered_placeholders(sql)));
+        let statement = prepared.map_err(|error| match StoreError::from(error) {
+            StoreError::Postgres { message, sqlstate } => StoreError::Postgres {
+                message: format!("{message}, in: {}", one_line(sql)),
+                sqlstate,
+            },
+            other => other,
+        })?;
         self.statements.borrow_mut().insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
 
     pub fn exec(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
         let statement = self.statement(sql)?;
-        let changed = block_on(self.client.execute(&statement, &as_sql(params)))?;
+        let changed = block_on(self.client.borrow().execute(&statement, &as_sql(params)))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
     pub fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<tokio_postgres::Row>> {
         let statement = self.statement(sql)?;
-        Ok(block_on(self.client.query(&statement, &as_sql(params)))?)
+        Ok(block_on(self.client.borrow().query(&statement, &as_sql(params)))?)
     }
 
     pub fn batch(&self, sql: &str) -> Result<()> {
-        Ok(block_on(self.client.batch_execute(sql))?)
+        Ok(block_on(self.client.borrow().batch_execute(sql))?)
     }
+}
+
+/// Opens a connection to `url` on a thread of its own that counts other connections' notices
+/// into `heard`, and prepares its session: the lock timeout, UTC, LISTEN, and the machine it acts
+/// for.
+fn open_client(url: &str, heard: &Arc<Heard>) -> Result<Client> {
+    let (sender, receiver) = mpsc::channel();
+    let (url, heard_there) = (url.to_owned(), Arc::clone(heard));
+    thread::Builder::new()
+        .name("agentloom-postgres".into())
+        .spawn(move || drive_connection(&url, sender, &heard_there))
+        .map_err(|error| StoreError::postgres(format!("cannot start its thread: {error}")))?;
+    let client = receiver
+        .recv()
+        .map_err(|_| StoreError::postgres("its thread ended before connecting"))??;
+    let backend: i32 = block_on(client.query_one("SELECT pg_backend_pid()", &[]))?.get(0);
+    heard.own_backend.store(backend, Ordering::Relaxed);
+    // A write waits for another as long as SQLite's busy timeout, then fails as busy (55P03).
+    let setup = format!(
+        "SET lock_timeout = '{}ms'; SET TIME ZONE 'UTC'; LISTEN {CHANGES_CHANNEL}",
+        BUSY_TIMEOUT.as_millis()
+    );
+    block_on(client.batch_execute(&setup))?;
+    // The machine this connection acts for: what this_host() gives, which approvals are for.
+    let host = &crate::store::ProcessIdentity::current().host;
+    block_on(client.query_one("SELECT set_config('agentloom.host', $1, false)", &[host]))?;
+    Ok(client)
 }
 
 /// Connects, hands the client back through `sender`, then drives the connection until every
