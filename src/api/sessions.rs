@@ -113,7 +113,7 @@ pub async fn history(
     responses(
         (status = 200, description = "How the run ended, or its events as they happen (text_retracted: drop the text streamed so far for its span_id; a retry streams anew, or a cut answer follows)",
          content((schemas::RunOutcome = "application/json"), (String = "text/event-stream"))),
-        (status = 202, description = "Queued (`queue: true`): a worker will run it; follow it with GET /runs/{run_id}", body = schemas::Enqueued),
+        (status = 202, description = "Queued (`queue: true`): a worker will run it; follow it with GET /runs/{run_id}/watch", body = schemas::Enqueued),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The session has a message going, or its target is not ready to run", body = ErrorBody),
         (status = "default", body = ErrorBody)))]

@@ -216,7 +216,7 @@ impl RunContext {
 }
 
 /// Marks run `run` and its span `span_id` waiting for a person (or running again).
-pub fn mark_waiting(
+pub(super) fn mark_waiting(
     w: &crate::store::Writer<'_>,
     run: i64,
     span_id: i64,
