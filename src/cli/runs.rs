@@ -9,7 +9,7 @@ use clap::Subcommand;
 use super::Globals;
 use super::output::{print_fields, print_json, print_table, short};
 use crate::model::{HumanInputStatus, LogLevel, RunStatus, Span};
-use crate::store::{LogFilter, RunFilter};
+use crate::store::{LogFilter, RunFilter, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum RunsCommand {
@@ -39,6 +39,12 @@ pub enum RunsCommand {
     /// Cancel a run: one going on in another process is asked to stop there; an interrupted or
     /// queued one is not resumed or taken
     Cancel { run: i64 },
+    /// Delete the runs that ended more than DAYS days ago, with their spans, messages and logs
+    /// (runs going on or queued are kept)
+    Prune {
+        #[arg(long, value_name = "DAYS")]
+        older_than: f64,
+    },
     /// Wait until a run ends (a queued one: until a worker has run it), then report it as `run` does
     Wait {
         run: i64,
@@ -90,6 +96,7 @@ pub(super) fn runs(globals: &Globals, command: RunsCommand) -> anyhow::Result<Ex
                 anyhow::bail!("run {run} has already ended ({status}); there is nothing to cancel");
             }
         }
+        RunsCommand::Prune { older_than } => return prune(globals, &mut store, older_than),
         RunsCommand::Wait { run, timeout } => {
             return super::worker::wait(globals, &mut store, run, timeout);
         }
@@ -304,6 +311,35 @@ pub(super) fn state(globals: &Globals, command: StateCommand) -> anyhow::Result<
             store.write("saving agent state", |w| w.save_state(&agent, session, &key, &value))?;
             println!("Saved \"{key}\" for agent \"{agent}\".");
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How many runs one prune transaction deletes, so that other writers wait for it only briefly.
+const PRUNE_BATCH: i64 = 500;
+
+fn prune(globals: &Globals, store: &mut Store, days: f64) -> anyhow::Result<ExitCode> {
+    if !days.is_finite() || days < 0.0 {
+        anyhow::bail!("--older-than {days}: give a number of days, 0 or more");
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64);
+    let before = crate::model::format_epoch_millis(now - (days * 86_400_000.0) as i64);
+    let mut deleted = 0;
+    loop {
+        let batch = store.write("pruning runs", |w| w.prune_runs(&before, PRUNE_BATCH))?;
+        deleted += batch;
+        if (batch as i64) < PRUNE_BATCH {
+            break;
+        }
+    }
+    if globals.json {
+        print_json(&serde_json::json!({"deleted_runs": deleted, "before": before}))?;
+    } else {
+        println!(
+            "Deleted {deleted} runs created before {before}, with their spans, messages and logs."
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

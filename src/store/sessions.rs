@@ -180,6 +180,21 @@ impl Writer<'_> {
             .ok_or_else(|| StoreError::NotFound { what: "run", name: run.to_string() })
     }
 
+    /// Deletes up to `batch` runs that ended before `before` (a timestamp), with everything they
+    /// recorded (spans, messages, logs, questions go with them); returns how many. Runs going on,
+    /// queued, or interrupted and waiting to be resumed by a worker are kept.
+    pub fn prune_runs(&self, before: &str, batch: i64) -> Result<usize> {
+        self.exec(
+            "DELETE FROM runs WHERE id IN (
+                 SELECT id FROM runs
+                 WHERE created_at < ?1
+                   AND (status IN ('succeeded', 'failed', 'cancelled')
+                        OR (status = 'interrupted' AND NOT queued))
+                 ORDER BY id LIMIT ?2)",
+            params![before, batch],
+        )
+    }
+
     /// Cancels run `run` where it is not going on in any process (it was interrupted, or waits
     /// in the queue), so that no one resumes or takes it; `false` when it is neither.
     pub fn cancel_run_not_going(&self, run: i64) -> Result<bool> {
