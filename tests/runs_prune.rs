@@ -19,7 +19,7 @@ fn old_runs_go_with_what_they_recorded(backend: Backend) {
     let queued = queued.stdout.trim().to_owned();
     sandbox
         .raw()
-        .execute("UPDATE runs SET created_at = '2026-01-01T00:00:00.000Z' WHERE input LIKE 'old%'")
+        .execute("UPDATE runs SET created_at = '2026-01-01T00:00:00.000Z', ended_at = '2026-01-01T00:00:05.000Z' WHERE input LIKE 'old%'")
         .expect("two finished runs and a queued one from long ago");
     let spans_before = count(&sandbox, "SELECT count(*) FROM spans");
 

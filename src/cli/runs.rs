@@ -338,7 +338,7 @@ fn prune(globals: &Globals, store: &mut Store, days: f64) -> anyhow::Result<Exit
         print_json(&serde_json::json!({"deleted_runs": deleted, "before": before}))?;
     } else {
         println!(
-            "Deleted {deleted} runs created before {before}, with their spans, messages and logs."
+            "Deleted {deleted} runs that ended before {before}, with their spans, messages and logs."
         );
     }
     Ok(ExitCode::SUCCESS)

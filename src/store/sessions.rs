@@ -187,7 +187,7 @@ impl Writer<'_> {
         self.exec(
             "DELETE FROM runs WHERE id IN (
                  SELECT id FROM runs
-                 WHERE created_at < ?1
+                 WHERE coalesce(ended_at, created_at) < ?1
                    AND (status IN ('succeeded', 'failed', 'cancelled')
                         OR (status = 'interrupted' AND NOT queued))
                  ORDER BY id LIMIT ?2)",
