@@ -47,15 +47,49 @@ fn writing_chain(backend: Backend, server: &ScriptedLlm) -> Sandbox {
     sandbox
 }
 
-fn start_worker(sandbox: &Sandbox, name: &str) -> Child {
+/// An `agentloom worker` process, killed when dropped, so that a failing test leaves none behind.
+struct WorkerProcess(Child);
+
+impl WorkerProcess {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// `kill -9`, as a machine that dies would.
+    fn kill_hard(&mut self) {
+        self.0.kill().expect("kill -9");
+        self.0.wait().expect("wait");
+    }
+
+    /// SIGTERM, and the worker must stop cleanly.
+    fn stop(&mut self) {
+        let pid = self.pid().to_string();
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(sent.success());
+        let status = self.0.wait().expect("wait");
+        assert!(status.success(), "a worker stopped with {status}");
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn start_worker(sandbox: &Sandbox, name: &str) -> WorkerProcess {
     let concurrency = CONCURRENCY.to_string();
-    sandbox
+    let child = sandbox
         .command(&["worker", "--concurrency", &concurrency, "--name", name])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start a worker")
+        .expect("start a worker");
+    WorkerProcess(child)
 }
 
 fn count(sandbox: &Sandbox, sql: &str) -> i64 {
@@ -75,14 +109,6 @@ fn wait_for(sandbox: &Sandbox, sql: &str, want: i64, limit: Duration) {
     }
 }
 
-fn stop(child: &mut Child) {
-    let pid = child.id().to_string();
-    let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
-    assert!(sent.success());
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "a worker stopped with {status}");
-}
-
 async fn queued_runs_survive_a_worker_killed_mid_run(backend: Backend) {
     let answer = || Reply::Answer(Answer::text(&["A ", "draft ", "of it."]).with_pace(ms(15)));
     let server = ScriptedLlm::start((0..2 * RUNS + 2 * CONCURRENCY).map(|_| answer())).await;
@@ -97,7 +123,7 @@ async fn queued_runs_survive_a_worker_killed_mid_run(backend: Backend) {
     engine.close().await.expect("close");
     drop(engine);
 
-    let mut workers: Vec<Child> =
+    let mut workers: Vec<WorkerProcess> =
         (0..WORKERS).map(|n| start_worker(&sandbox, &format!("w{n}"))).collect();
     wait_for(&sandbox, "SELECT count(*) FROM runs WHERE status = 'succeeded'", 20, secs(60));
     // The victim is the worker with the most runs going right now.
@@ -106,15 +132,14 @@ async fn queued_runs_survive_a_worker_killed_mid_run(backend: Backend) {
          WHERE r.status = 'running' GROUP BY o.pid ORDER BY count(*) DESC LIMIT 1",
     );
     let victim_pid: u32 = busiest[0][0].parse().expect("pid");
-    let victim = workers.iter().position(|w| w.id() == victim_pid).expect("a worker's pid");
+    let victim = workers.iter().position(|w| w.pid() == victim_pid).expect("a worker's pid");
     let mut killed = workers.remove(victim);
-    killed.kill().expect("kill -9");
-    killed.wait().expect("wait");
+    killed.kill_hard();
 
     let all = RUNS as i64;
     wait_for(&sandbox, "SELECT count(*) FROM runs WHERE status = 'succeeded'", all, secs(180));
     for worker in &mut workers {
-        stop(worker);
+        worker.stop();
     }
     assert_eq!(count(&sandbox, "SELECT count(*) FROM runs WHERE status <> 'succeeded'"), 0);
     assert_eq!(count(&sandbox, "SELECT count(*) FROM runs WHERE owner_id IS NOT NULL"), 0);
@@ -206,7 +231,7 @@ fn the_queue_from_the_cli_and_rest(backend: Backend) {
     assert!(names.contains(&"span"), "the steps as they happen: {names:?}");
     assert_eq!(names.last(), Some(&"run_finished"));
     assert_eq!(events.last().map(|(_, run)| run["output"].clone()), Some(json!("one")));
-    stop(&mut worker);
+    worker.stop();
     let shown = sandbox.run(&["--json", "runs", "show", &cancelled]).ok();
     let shown: Value = serde_json::from_str(&shown.stdout).expect("JSON");
     assert_eq!(shown["run"]["status"], "cancelled", "a cancelled run is not taken");
@@ -250,7 +275,7 @@ async fn a_run_on_a_worker_is_cancelled_from_elsewhere(backend: Backend) {
     sandbox
         .run(&["runs", "cancel", &cancelled[0].to_string()])
         .fails_with("has already ended (cancelled)");
-    stop(&mut worker);
+    worker.stop();
 }
 
 /// A queued run of a workflow with a webhook is posted to it by the worker that ran it.
@@ -270,7 +295,7 @@ fn a_worker_posts_a_finished_run_to_its_workflows_webhook(backend: Backend) {
     assert_eq!(summary["run"]["id"].to_string(), run.trim());
     assert_eq!(summary["run"]["output"], "ping");
     assert!(receiver.next(ms(1500)).is_none(), "posted after it was accepted");
-    stop(&mut worker);
+    worker.stop();
 }
 
 /// A run asked to cancel whose worker dies before it could stop it is cancelled, not resumed.
@@ -285,13 +310,12 @@ async fn a_cancel_asked_for_before_the_worker_died_holds(backend: Backend) {
     );
     wait_for(&sandbox, &calling, 1, secs(30));
     sandbox.run(&["runs", "cancel", run]).ok();
-    doomed.kill().expect("kill -9");
-    doomed.wait().expect("wait");
+    doomed.kill_hard();
     let mut next = start_worker(&sandbox, "next");
     let ended = format!("SELECT count(*) FROM runs WHERE id = {run} AND status = 'cancelled'");
     wait_for(&sandbox, &ended, 1, secs(30));
     assert_eq!(server.journal().len(), 1, "the cancelled run was not resumed");
-    stop(&mut next);
+    next.stop();
 }
 
 const ASKER: &str = "agentloom: 1
@@ -338,7 +362,7 @@ fn a_question_asked_on_a_worker_is_answered_from_anywhere(backend: Backend) {
         (waited["status"].as_str(), waited["output"].as_str()),
         (Some("succeeded"), Some("Thanks."))
     );
-    stop(&mut worker);
+    worker.stop();
 }
 
 fn ms(n: u64) -> Duration {
