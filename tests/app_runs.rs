@@ -18,6 +18,7 @@ use agentloom::store::{Location, RunFilter, Store};
 use app_window::{Window, open_file, open_seeded_at};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
+use support::ASKER;
 use support::backends::{Backend, TestDb};
 
 /// What a node says: a label's text is its value in AccessKit, other widgets' their label.
@@ -150,23 +151,6 @@ fn cancel_stops_a_run_that_hangs(backend: Backend) {
     window.wait_until("the Cancel button to go", |w| !w.shows("■ Cancel"));
     drop(held);
 }
-
-const ASKER: &str = "agentloom: 1
-workflow: {name: ask, root: asker}
-agents:
-- name: asker
-  type: basic
-  human_input: true
-  llm: asker_script
-llm_configs:
-- name: asker_script
-  provider: playback
-  model: playback
-  provider_options:
-    turns:
-    - tool_calls: [{name: ask_human, arguments: {question: Which colour?}}]
-    - Thanks.
-";
 
 fn a_question_is_answered_in_its_window_and_the_run_goes_on(backend: Backend) {
     let mut window = open(backend, "ask", Some(ASKER));

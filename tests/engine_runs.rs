@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use agentloom::interchange::EXAMPLES;
 use serde_json::Value;
-use support::{Run, Sandbox};
+use support::{ASKER, Run, Sandbox};
 
 fn json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout))
@@ -238,25 +238,7 @@ fn a_failed_run_is_recorded_consistently_and_exits_non_zero(backend: Backend) {
 
 fn a_question_waits_for_the_users_answer(backend: Backend) {
     let sandbox = Sandbox::empty_on(backend);
-    import(
-        &sandbox,
-        "agentloom: 1
-workflow: {name: ask, root: asker}
-agents:
-- name: asker
-  type: basic
-  human_input: true
-  llm: asker_script
-llm_configs:
-- name: asker_script
-  provider: playback
-  model: playback
-  provider_options:
-    turns:
-    - tool_calls: [{name: ask_human, arguments: {question: Which colour?}}]
-    - Thanks.
-",
-    );
+    import(&sandbox, ASKER);
     let child = sandbox
         .command(&["--json", "run", "ask", "-i", "pick"])
         .stdout(Stdio::piped())

@@ -18,6 +18,7 @@ use agentloom::model::RunOrigin;
 use api_server::{ApiServer, WebhookReceiver, sse_events};
 use scripted_llm::{Answer, Reply, ScriptedLlm};
 use serde_json::{Value, json};
+use support::ASKER;
 use support::Sandbox;
 use support::backends::Backend;
 
@@ -317,23 +318,6 @@ async fn a_cancel_asked_for_before_the_worker_died_holds(backend: Backend) {
     assert_eq!(server.journal().len(), 1, "the cancelled run was not resumed");
     next.stop();
 }
-
-const ASKER: &str = "agentloom: 1
-workflow: {name: ask, root: asker}
-agents:
-- name: asker
-  type: basic
-  human_input: true
-  llm: asker_script
-llm_configs:
-- name: asker_script
-  provider: playback
-  model: playback
-  provider_options:
-    turns:
-    - tool_calls: [{name: ask_human, arguments: {question: Which colour?}}]
-    - Thanks.
-";
 
 /// A question asked by a run on a worker waits as a row, answered from another process.
 fn a_question_asked_on_a_worker_is_answered_from_anywhere(backend: Backend) {

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::error::{ApiResult, ErrorBody};
 use super::state::AppState;
-use crate::model::{Run, RunStatus};
+use crate::model::RunStatus;
 
 /// How often the rows are read again.
 const POLL: Duration = Duration::from_millis(200);
@@ -69,18 +69,11 @@ async fn follow(state: AppState, id: i64, tx: mpsc::Sender<Event>) {
                 return;
             }
         }
-        if is_over(&run) {
+        if run.is_over() {
             let _ = tx.send(event("run_finished", &run)).await;
             return;
         }
         tokio::time::sleep(POLL).await;
-    }
-}
-
-fn is_over(run: &Run) -> bool {
-    match run.status {
-        RunStatus::Interrupted => !run.queued,
-        status => status.is_final(),
     }
 }
 

@@ -151,21 +151,8 @@ pub(super) fn wait(
             seen = Some(version);
             let found = store.read(|r| r.run(run))?;
             status = found.status;
-            let over = match found.status {
-                RunStatus::Interrupted => !found.queued,
-                status => status.is_final(),
-            };
-            if over {
-                let outcome = RunOutcome {
-                    run_id: found.id,
-                    session_id: found.session_id,
-                    status: found.status,
-                    output: found.output,
-                    error: found.error,
-                    input_tokens: found.input_tokens,
-                    output_tokens: found.output_tokens,
-                    cost_usd: found.cost_usd,
-                };
+            if found.is_over() {
+                let outcome = RunOutcome::from(found);
                 return report(globals, &outcome, false);
             }
         }

@@ -330,23 +330,29 @@ impl Engine {
                 run.status
             );
         }
-        let (status, output, error) = (run.status, run.output.clone(), run.error.clone());
         ctx.emit(RunEvent::RunFinished {
             run_id,
-            status,
-            output: output.clone(),
-            error: error.clone(),
+            status: run.status,
+            output: run.output.clone(),
+            error: run.error.clone(),
         });
-        Ok(RunOutcome {
-            run_id,
-            session_id,
-            status,
-            output,
-            error,
+        Ok(RunOutcome::from(run))
+    }
+}
+
+impl From<crate::model::Run> for RunOutcome {
+    /// How the recorded run `run` ended.
+    fn from(run: crate::model::Run) -> RunOutcome {
+        RunOutcome {
+            run_id: run.id,
+            session_id: run.session_id,
+            status: run.status,
+            output: run.output,
+            error: run.error,
             input_tokens: run.input_tokens,
             output_tokens: run.output_tokens,
             cost_usd: run.cost_usd,
-        })
+        }
     }
 }
 

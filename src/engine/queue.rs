@@ -76,7 +76,7 @@ impl Engine {
             Ok(blueprint) => {
                 self.drive(run_id, run.session_id, blueprint, run.target, run.input, None).await
             }
-            Err(error) => self.fail_claimed(run_id, run.session_id, error).await,
+            Err(error) => self.fail_claimed(run_id, error).await,
         }
     }
 
@@ -84,7 +84,6 @@ impl Engine {
     async fn fail_claimed(
         &self,
         run_id: i64,
-        session_id: i64,
         error: EngineError,
     ) -> Result<RunOutcome, EngineError> {
         let (owner, why) = (self.owner()?, error.to_string());
@@ -96,15 +95,6 @@ impl Engine {
                 w.run(run_id)
             })
             .await?;
-        Ok(RunOutcome {
-            run_id,
-            session_id,
-            status: run.status,
-            output: run.output,
-            error: run.error,
-            input_tokens: run.input_tokens,
-            output_tokens: run.output_tokens,
-            cost_usd: run.cost_usd,
-        })
+        Ok(RunOutcome::from(run))
     }
 }

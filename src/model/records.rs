@@ -47,6 +47,17 @@ pub struct Run {
     pub queued: bool,
 }
 
+impl Run {
+    /// Whether the run is over: it ended, or was interrupted with nobody to resume it (a queued
+    /// run that was interrupted is not over: the next worker resumes it).
+    pub fn is_over(&self) -> bool {
+        match self.status {
+            RunStatus::Interrupted => !self.queued,
+            status => status.is_final(),
+        }
+    }
+}
+
 /// One step of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Span {

@@ -137,6 +137,25 @@ impl Sandbox {
     }
 }
 
+/// A workflow `ask` whose agent `asker`, on a scripted model, asks the user "Which colour?" and
+/// then answers "Thanks.".
+pub const ASKER: &str = "agentloom: 1
+workflow: {name: ask, root: asker}
+agents:
+- name: asker
+  type: basic
+  human_input: true
+  llm: asker_script
+llm_configs:
+- name: asker_script
+  provider: playback
+  model: playback
+  provider_options:
+    turns:
+    - tool_calls: [{name: ask_human, arguments: {question: Which colour?}}]
+    - Thanks.
+";
+
 /// Every row of every table, in a stable text form: equal dumps mean nothing stored changed.
 pub fn dump(db: &Path) -> String {
     let conn =
